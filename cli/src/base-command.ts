@@ -1,0 +1,104 @@
+import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { AdminService } from '@mosaic/contracts/v1/admin_pb';
+import { isMosaicError, loadConfig, type MosaicConfig } from '@mosaic/platform';
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { resolveAdminEndpoint, resolveAdminToken } from './gateway-endpoint.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof MosaicCommand)['baseFlags'] & T['flags']
+>;
+
+/** Exit codes: 1 failure, 2 bad input or configuration, 3 a dependency or the gateway is unreachable. */
+export const exitCodes = { failure: 1, usage: 2, unavailable: 3 } as const;
+
+/** What every `mosaic` command shares: --json, where the gateway is, the admin token, the config file. */
+export abstract class MosaicCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+  static override baseFlags = {
+    endpoint: Flags.string({
+      description:
+        'Admin API of the gateway (default: what a local gateway advertises, else 127.0.0.1:8080).',
+      env: 'MOSAIC_ENDPOINT',
+      helpGroup: 'GLOBAL',
+    }),
+    token: Flags.string({
+      description: 'Admin bearer token; prefer the MOSAIC_TOKEN variable (flags show up in process lists).',
+      env: 'MOSAIC_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    config: Flags.string({
+      description: 'Path of mosaic.config.json (default: ./mosaic.config.json when present).',
+      env: 'MOSAIC_CONFIG',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof MosaicCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+  }
+
+  private loadedConfig: MosaicConfig | undefined;
+
+  protected config_(): MosaicConfig {
+    this.loadedConfig ??= loadConfig(
+      this.flags.config === undefined ? {} : { configPath: this.flags.config },
+    );
+    return this.loadedConfig;
+  }
+
+  protected adminEndpoint(): string {
+    return resolveAdminEndpoint(this.config_(), this.flags.endpoint);
+  }
+
+  protected adminClient(): Client<typeof AdminService> {
+    const token = resolveAdminToken(this.config_(), this.flags.token);
+    return createClient(
+      AdminService,
+      createConnectTransport({
+        baseUrl: this.adminEndpoint(),
+        httpVersion: '1.1',
+        defaultTimeoutMs: 15_000,
+        interceptors: [
+          (next) => async (request) => {
+            if (token) request.header.set('authorization', `Bearer ${token}`);
+            return next(request);
+          },
+        ],
+      }),
+    );
+  }
+
+  /** Turns every failure into one clear line with a remedy and the right exit code. */
+  protected override async catch(error: Error & { exitCode?: number; oclif?: unknown }): Promise<unknown> {
+    if (isMosaicError(error)) {
+      return this.error(error.describe(), {
+        exit: error.kind === 'unavailable' ? exitCodes.unavailable : exitCodes.usage,
+      });
+    }
+    if (error instanceof ConnectError) {
+      if (
+        error.code === Code.Unavailable ||
+        error.code === Code.DeadlineExceeded ||
+        /ECONNREFUSED|fetch failed/.test(error.rawMessage)
+      ) {
+        return this.error(
+          `cannot reach the gateway admin API at ${this.adminEndpoint()} (${error.rawMessage}). Remedy: start the gateway (\`npm start\` or \`mosaic serve\`), or point --endpoint / MOSAIC_ENDPOINT at it.`,
+          { exit: exitCodes.unavailable },
+        );
+      }
+      return this.error(`${Code[error.code]}: ${error.rawMessage}`, { exit: exitCodes.failure });
+    }
+    return super.catch(error);
+  }
+}

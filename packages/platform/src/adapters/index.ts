@@ -1,0 +1,3 @@
+export * from './bullmq-adapters.js';
+export * from './job-queue.js';
+export * from './local-adapters.js';

@@ -1,0 +1,97 @@
+import { EventEmitter } from 'node:events';
+import type { Adapters, JobQueue, PubSub } from './job-queue.js';
+
+const retryDelaysMs = [50, 200, 1000, 5000];
+
+/** In-process queue for the single-process `local` tier: same contract, no durability across restarts. */
+class LocalJobQueue<T> implements JobQueue<T> {
+  private readonly pending: Array<{ id?: string; data: T; attempt: number }> = [];
+  private readonly seen = new Set<string>();
+  private handler: ((data: T) => Promise<void>) | undefined;
+  private running = 0;
+  private concurrency = 1;
+  private closed = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(readonly name: string) {}
+
+  async add(job: { id?: string; data: T }): Promise<void> {
+    if (this.closed) throw new Error(`queue ${this.name} is closed`);
+    if (job.id !== undefined) {
+      if (this.seen.has(job.id)) return;
+      this.seen.add(job.id);
+    }
+    this.pending.push({ ...job, attempt: 0 });
+    this.pump();
+  }
+
+  consume(handler: (data: T) => Promise<void>, options: { concurrency?: number } = {}): void {
+    this.handler = handler;
+    this.concurrency = options.concurrency ?? 1;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.handler && !this.closed && this.running < this.concurrency && this.pending.length > 0) {
+      const job = this.pending.shift()!;
+      const handler = this.handler;
+      this.running += 1;
+      handler(job.data)
+        .catch(() => {
+          const delay = retryDelaysMs[Math.min(job.attempt, retryDelaysMs.length - 1)]!;
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            this.pending.push({ ...job, attempt: job.attempt + 1 });
+            this.pump();
+          }, delay);
+          this.timers.add(timer);
+        })
+        .finally(() => {
+          this.running -= 1;
+          this.pump();
+        });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+}
+
+class LocalPubSub implements PubSub {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  async publish(channel: string, message: string): Promise<void> {
+    this.emitter.emit(channel, message);
+  }
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    this.emitter.on(channel, handler);
+    return async () => {
+      this.emitter.off(channel, handler);
+    };
+  }
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+export function createLocalAdapters(): Adapters {
+  const queues = new Map<string, LocalJobQueue<unknown>>();
+  const pubsub = new LocalPubSub();
+  return {
+    kind: 'local',
+    queue<T>(name: string): JobQueue<T> {
+      let queue = queues.get(name);
+      if (!queue) {
+        queue = new LocalJobQueue<unknown>(name);
+        queues.set(name, queue);
+      }
+      return queue as JobQueue<T>;
+    },
+    pubsub,
+    async close() {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await pubsub.close();
+    },
+  };
+}

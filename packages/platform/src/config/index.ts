@@ -1,0 +1,3 @@
+export * from './config-types.js';
+export * from './listen-address.js';
+export * from './load-config.js';

@@ -1,0 +1,2 @@
+export * from './mosaic-error.js';
+export * from './to-connect-error.js';

@@ -1,0 +1,135 @@
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { ListenAddress } from '../config/config-types.js';
+import { formatListenAddress } from '../config/listen-address.js';
+import type { Logger } from '../log/logger.js';
+
+export type PlainHandler = (
+  request: http.IncomingMessage | http2.Http2ServerRequest,
+  response: http.ServerResponse | http2.Http2ServerResponse,
+) => boolean | Promise<boolean>;
+
+export interface HttpListenerOptions {
+  name: string;
+  address: ListenAddress;
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  /** Non-RPC paths (health, metrics, console); returns true when it answered. */
+  plain?: PlainHandler;
+  logger: Logger;
+}
+
+export interface RunningListener {
+  readonly name: string;
+  readonly address: ListenAddress;
+  /** http://host:port with the bound port (useful when port 0 was asked for). */
+  readonly url: string;
+  /** Calls being served right now. */
+  inFlight(): number;
+  /** Stops accepting, lets in-flight calls finish, then ends connections; hard-closes at the deadline. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+const http2Preface = Buffer.from('PRI * HTTP/2.0\r\n');
+
+/**
+ * One plaintext port serving Connect, gRPC and gRPC-Web over HTTP/2 (h2c, prior knowledge) and
+ * HTTP/1.1 alike. Node's h2c server cannot fall back to HTTP/1.1, so each connection's first bytes
+ * pick the protocol.
+ */
+export async function startHttpListener(options: HttpListenerOptions): Promise<RunningListener> {
+  let inFlight = 0;
+  let draining = false;
+  const drained = new Set<() => void>();
+  const connect = connectNodeAdapter({ routes: options.routes, interceptors: options.interceptors });
+
+  const handle = async (
+    request: http.IncomingMessage | http2.Http2ServerRequest,
+    response: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    inFlight += 1;
+    response.on('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) for (const resolve of drained) resolve();
+    });
+    if (draining && 'setHeader' in response && response instanceof http.ServerResponse) {
+      response.setHeader('connection', 'close');
+    }
+    try {
+      if (options.plain && (await options.plain(request, response))) return;
+      connect(request, response);
+    } catch (error) {
+      options.logger.error({ err: error, listener: options.name }, 'request handler failed');
+      if (!response.headersSent) {
+        response.statusCode = 500;
+        response.end();
+      }
+    }
+  };
+
+  const h1 = http.createServer(handle);
+  h1.keepAliveTimeout = 5000;
+  const h2 = http2.createServer({}, handle);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  const sockets = new Set<net.Socket>();
+
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', (head: Buffer) => {
+      socket.pause();
+      socket.unshift(head);
+      const probe = head.subarray(0, http2Preface.length);
+      const isHttp2 = http2Preface.subarray(0, probe.length).equals(probe);
+      (isHttp2 ? h2 : h1).emit('connection', socket);
+      socket.resume();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.address.port, options.address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as net.AddressInfo;
+  const address = { host: options.address.host, port: bound.port };
+  const url = `http://${formatListenAddress(address.host === '0.0.0.0' ? { ...address, host: '127.0.0.1' } : address)}`;
+  options.logger.info({ listener: options.name, url }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    name: options.name,
+    address,
+    url,
+    inFlight: () => inFlight,
+    close(deadlineMs: number) {
+      closing ??= (async () => {
+        draining = true;
+        server.close();
+        for (const session of sessions) session.close();
+        h1.closeIdleConnections();
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, deadlineMs);
+            drained.add(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        for (const socket of sockets) socket.destroy();
+        options.logger.info({ listener: options.name }, 'listener closed');
+      })();
+      return closing;
+    },
+  };
+}

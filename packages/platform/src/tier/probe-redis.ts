@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import { urlTarget } from '../log/redact-url.js';
+
+export interface RedisProbe {
+  ok: boolean;
+  latencyMs: number | null;
+  target: string;
+  problem: string;
+}
+
+/** One connection attempt with a deadline and no retries, then PING. */
+export async function probeRedis(url: string, timeoutMs: number): Promise<RedisProbe> {
+  const target = urlTarget(url, 6379);
+  const started = performance.now();
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return { ok: true, latencyMs: Math.round(performance.now() - started), target, problem: '' };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = String((error as Error).message ?? error);
+    let problem: string;
+    if (code === 'ECONNREFUSED') problem = 'refused the connection (nothing listens there)';
+    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') problem = 'has a host name that does not resolve';
+    else if (/timed? ?out/i.test(message)) problem = `did not answer within ${timeoutMs} ms`;
+    else if (/WRONGPASS|NOAUTH/.test(message)) problem = 'rejected the credentials';
+    else problem = `failed: ${message.split('\n')[0]}`;
+    return { ok: false, latencyMs: null, target, problem };
+  } finally {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './run-target.js';
+export * from './service-modules.js';

@@ -1,0 +1,1 @@
+export { caModule } from './module.js';

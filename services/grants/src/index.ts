@@ -1,0 +1,1 @@
+export { grantsModule } from './module.js';
