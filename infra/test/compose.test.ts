@@ -166,7 +166,8 @@ function imageTag(image: string | undefined): { repository: string; tag: string 
 /** `${NAME:?message}`: compose refuses to start when NAME is unset or empty, and says why. */
 const requiredReference = /^\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}$/;
 const requiredReferenceAnywhere = /\$\{([A-Z][A-Z0-9_]*):\?[^}]+\}/g;
-const secretKeyName = /PASSWORD|KEY|SECRET|TOKEN/;
+// Whole name segments: VALKEY_URL is not a key, MOSAIC_MASTER_KEY and POSTGRES_PASSWORD are secrets.
+const secretKeyName = /(^|_)(PASSWORD|KEY|SECRET|TOKEN)(_|$)/;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -234,9 +235,9 @@ for (const tc of composeCases) {
 
           it('knows the URL of every service it calls', () => {
             for (const callee of svc.calls) {
-              const callee_ = mosaicServices.find((s) => s.name === callee);
+              const calleePort = mosaicServices.find((s) => s.name === callee)?.port;
               const variable = serviceUrlVariable[callee as keyof typeof serviceUrlVariable];
-              expect(env[variable], variable).to.equal(`http://${callee}${suffix}:${callee_?.port}`);
+              expect(env[variable], variable).to.equal(`http://${callee}${suffix}:${calleePort}`);
             }
           });
 
@@ -362,7 +363,7 @@ for (const tc of composeCases) {
       }
     });
 
-    it('takes every password and key from a required ${VAR:?message} reference, never a literal', () => {
+    it('takes every password and key from a required reference (VAR:?message), never a literal', () => {
       for (const [name, service] of Object.entries(compose.services)) {
         for (const [key, value] of Object.entries(environmentOf(service))) {
           if (secretKeyName.test(key)) {

@@ -88,8 +88,14 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
       socket.unshift(head);
       const probe = head.subarray(0, http2Preface.length);
       const isHttp2 = http2Preface.subarray(0, probe.length).equals(probe);
-      (isHttp2 ? h2 : h1).emit('connection', socket);
-      socket.resume();
+      // The HTTP/2 session reads the socket natively and takes over the unshifted bytes; the
+      // HTTP/1.1 parser reads through the stream, which must flow again.
+      if (isHttp2) {
+        h2.emit('connection', socket);
+      } else {
+        h1.emit('connection', socket);
+        socket.resume();
+      }
     });
   });
 

@@ -113,7 +113,7 @@ export function assertBootable(service: string, reports: DependencyReport[]): vo
   const first = red[0]!;
   throw new DependencyUnavailableError({
     dependency: first.name,
-    message: `${service} cannot start: ${red.map((report) => `${report.message}.`).join(' ')}`,
+    message: `${service} cannot start: ${red.map((report) => `${report.message.replace(/\.$/, '')}.`).join(' ')}`,
     remedy: red.map((report) => report.remedy).join(' '),
   });
 }

@@ -20,14 +20,19 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<RedisP
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on('error', () => {});
+  // ioredis rejects connect() with a generic "Connection is closed"; the socket's own error says why.
+  let socketError: (Error & { code?: string }) | undefined;
+  client.on('error', (error: Error & { code?: string }) => {
+    socketError ??= error;
+  });
   try {
     await client.connect();
     await client.ping();
     return { ok: true, latencyMs: Math.round(performance.now() - started), target, problem: '' };
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = String((error as Error).message ?? error);
+    const cause = socketError ?? (error as Error & { code?: string });
+    const code = cause.code;
+    const message = String(cause.message ?? cause);
     let problem: string;
     if (code === 'ECONNREFUSED') problem = 'refused the connection (nothing listens there)';
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') problem = 'has a host name that does not resolve';

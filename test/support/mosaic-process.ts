@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const cliEntry = path.join(repoRoot, 'cli', 'bin', 'run.js');
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+/** Node flags that run the TypeScript sources directly (what `npm install` alone supports). */
+export const sourceFlags = ['--conditions=mosaic-source', '--import', tsx];
+
+/** The parent's environment without anything that would configure Mosaic behind a test's back. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(MOSAIC_|DATABASE_URL$|VALKEY_URL$|REDIS_URL$)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, MOSAIC_LOG_LEVEL: 'info', ...extra };
+}
+
+export async function tempDir(prefix = 'mosaic-test-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function randomInternalKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one `mosaic` command to completion. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...sourceFlags, cliEntry, ...args], {
+      env,
+      cwd: options.cwd ?? repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A long-running `mosaic serve` (or any command) whose output is collected. */
+export class MosaicProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv, options: { command?: string[]; cwd?: string } = {}) {
+    const command = options.command ?? [process.execPath, ...sourceFlags, cliEntry, ...args];
+    this.child = spawn(command[0]!, command.slice(1), {
+      env,
+      cwd: options.cwd ?? repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: false,
+    });
+    this.child.stdout!.on('data', (chunk) => {
+      this.stdout += chunk;
+    });
+    this.child.stderr!.on('data', (chunk) => {
+      this.stderr += chunk;
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  get output(): string {
+    return `${this.stdout}\n${this.stderr}`;
+  }
+
+  /** Waits until the output matches, the process exits, or the deadline passes. */
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = this.output.match(pattern);
+      if (match) return match;
+      if (this.child.exitCode !== null) {
+        throw new Error(`process exited (${this.child.exitCode}) before ${pattern}:\n${this.output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`timed out waiting for ${pattern}:\n${this.output}`);
+  }
+
+  exitCode(): Promise<number | null> {
+    return this.exited;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface RunFile {
+  pid: number;
+  target: string;
+  tier: string;
+  internalUrl: string;
+  adminUrl: string | null;
+}
+
+export function readRunFile(dataDir: string, target: string): RunFile | null {
+  const file = path.join(dataDir, 'run', `${target}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunFile) : null;
+}
