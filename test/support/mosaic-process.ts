@@ -71,13 +71,24 @@ export class MosaicProcess {
   stderr = '';
   private readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv, options: { command?: string[]; cwd?: string } = {}) {
+  private readonly group: boolean;
+
+  /**
+   * `processGroup` starts the command in its own process group and signals the whole group, as a
+   * terminal's Ctrl-C does (npm, for one, does not pass SIGINT on to its script).
+   */
+  constructor(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    options: { command?: string[]; cwd?: string; processGroup?: boolean } = {},
+  ) {
     const command = options.command ?? [process.execPath, ...sourceFlags, cliEntry, ...args];
+    this.group = options.processGroup ?? false;
     this.child = spawn(command[0]!, command.slice(1), {
       env,
       cwd: options.cwd ?? repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      detached: this.group,
     });
     this.child.stdout!.on('data', (chunk) => {
       this.stdout += chunk;
@@ -106,13 +117,32 @@ export class MosaicProcess {
     throw new Error(`timed out waiting for ${pattern}:\n${this.output}`);
   }
 
+  private signal(signal: NodeJS.Signals): void {
+    if (this.group && this.child.pid) process.kill(-this.child.pid, signal);
+    else this.child.kill(signal);
+  }
+
   exitCode(): Promise<number | null> {
     return this.exited;
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
+  /** Sends the signal and waits for the exit; a process still alive after the grace period is killed and reported. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
+    this.signal(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.exited,
+      new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'hung') {
+      this.signal('SIGKILL');
+      throw new Error(`process did not exit within ${graceMs} ms of ${signal}:\n${this.output}`);
+    }
+    return outcome;
   }
 }
 
