@@ -15,6 +15,7 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
   static override flags = {
     target: Flags.string({ description: 'What to run.', options: [...targets], default: 'all' }),
     config: Flags.string({ description: 'Path of mosaic.config.json.', env: 'MOSAIC_CONFIG' }),
+    json: Flags.boolean({ description: 'Announce readiness as one JSON line instead of the summary.' }),
   };
 
   async run(): Promise<void> {
@@ -24,18 +25,30 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
     try {
       const config = loadConfig(flags.config === undefined ? {} : { configPath: flags.config });
       running = await runTarget({ target, config });
-      process.stdout.write(
-        [
-          '',
-          `Mosaic ${target === 'all' ? '(all services)' : `${target} service`} is up — tier ${config.tier}, config ${config.configPath ?? '(built-in defaults)'}`,
-          `  internal API, health, metrics: ${running.internalUrl}  (/healthz /readyz /metrics)`,
-          ...(running.adminUrl ? [`  admin API:                     ${running.adminUrl}`] : []),
-          `  data:                          ${config.dataDir}`,
-          `  check it:                      npx mosaic gateway doctor`,
-          '  stop:                          Ctrl-C',
-          '',
-        ].join('\n'),
-      );
+      const up = {
+        version: 1,
+        event: 'up',
+        target,
+        tier: config.tier,
+        configPath: config.configPath,
+        internalUrl: running.internalUrl,
+        adminUrl: running.adminUrl,
+        dataDir: config.dataDir,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(up)}\n`);
+      else
+        process.stdout.write(
+          [
+            '',
+            `Mosaic ${target === 'all' ? '(all services)' : `${target} service`} is up — tier ${config.tier}, config ${config.configPath ?? '(built-in defaults)'}`,
+            `  internal API, health, metrics: ${running.internalUrl}  (/healthz /readyz /metrics)`,
+            ...(running.adminUrl ? [`  admin API:                     ${running.adminUrl}`] : []),
+            `  data:                          ${config.dataDir}`,
+            `  check it:                      npx mosaic gateway doctor`,
+            '  stop:                          Ctrl-C',
+            '',
+          ].join('\n'),
+        );
     } catch (error) {
       const described =
         (error as { describe?: () => string }).describe?.() ?? String((error as Error).message);
