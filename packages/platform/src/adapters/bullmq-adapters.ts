@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../redis/redis-client.js';
-import type { Adapters, JobQueue, PubSub } from './job-queue.js';
+import type { Adapters, JobQueue, PubSub, RateLimiter, Scheduler, TokenBucketResult } from './job-queue.js';
+
+const tokenBucketScript = readFileSync(new URL('./token-bucket-1.lua', import.meta.url), 'utf8');
+
+type RedisWithBucket = Redis & {
+  tokenBucket(key: string, capacity: number, periodMs: number): Promise<[number, number, number]>;
+};
 
 export interface BullmqAdaptersOptions {
   url: string;
@@ -94,10 +101,71 @@ class RedisPubSub implements PubSub {
   }
 }
 
+/** Repeating tasks as BullMQ job schedulers: one tick runs on one replica, whichever takes it. */
+class BullmqScheduler implements Scheduler {
+  private readonly queue: Queue;
+  private worker: Worker | undefined;
+  private readonly tasks = new Map<string, () => Promise<void>>();
+
+  constructor(private readonly options: BullmqAdaptersOptions & { connection: Redis }) {
+    this.queue = new Queue('mosaic-scheduler', { connection: options.connection, prefix: options.prefix });
+  }
+
+  async every(name: string, intervalMs: number, task: () => Promise<void>): Promise<void> {
+    this.tasks.set(name, task);
+    await this.queue.upsertJobScheduler(
+      name,
+      { every: intervalMs },
+      { name, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+    this.worker ??= new Worker(
+      'mosaic-scheduler',
+      async (job) => {
+        // A replica that does not run this task (another service) leaves it for one that does.
+        const run = this.tasks.get(job.name);
+        if (run) await run();
+      },
+      {
+        connection: createRedis({
+          url: this.options.url,
+          connectionName: `${this.options.connectionName}:scheduler`,
+        }),
+        prefix: this.options.prefix,
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}
+
+class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly connection: RedisWithBucket,
+    private readonly prefix: string,
+  ) {}
+
+  async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
+    const [allowed, remaining, retryAfterMs] = await this.connection.tokenBucket(
+      `${this.prefix}:bucket:${key}`,
+      capacity,
+      refillPeriodMs,
+    );
+    return { allowed: allowed === 1, remaining, retryAfterMs };
+  }
+}
+
 export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
-  const connection = createRedis({ url: options.url, connectionName: options.connectionName });
+  const connection = createRedis({
+    url: options.url,
+    connectionName: options.connectionName,
+  }) as RedisWithBucket;
+  connection.defineCommand('tokenBucket', { numberOfKeys: 1, lua: tokenBucketScript });
   const queues = new Map<string, BullmqJobQueue<unknown>>();
   const pubsub = new RedisPubSub(connection, options);
+  const scheduler = new BullmqScheduler({ ...options, connection });
   let closing: Promise<void> | undefined;
   return {
     kind: 'bullmq',
@@ -110,8 +178,11 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
       return queue as JobQueue<T>;
     },
     pubsub,
+    scheduler,
+    rateLimiter: new RedisRateLimiter(connection, options.prefix),
     close() {
       closing ??= (async () => {
+        await scheduler.close();
         await Promise.all([...queues.values()].map((queue) => queue.close()));
         await pubsub.close();
         connection.disconnect();

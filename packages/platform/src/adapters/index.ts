@@ -1,3 +1,4 @@
 export * from './bullmq-adapters.js';
 export * from './job-queue.js';
 export * from './local-adapters.js';
+export * from './token-bucket.js';

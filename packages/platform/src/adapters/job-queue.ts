@@ -15,10 +15,38 @@ export interface PubSub {
   close(): Promise<void>;
 }
 
+/**
+ * Runs a task every `intervalMs`. With several replicas sharing Valkey, each tick runs on exactly
+ * one of them (BullMQ job scheduler); in the local tier it is a timer.
+ */
+export interface Scheduler {
+  every(name: string, intervalMs: number, task: () => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TokenBucketResult {
+  allowed: boolean;
+  /** Whole tokens left after this request. */
+  remaining: number;
+  /** When refused: how long until one token is back. */
+  retryAfterMs: number;
+}
+
+/**
+ * A token bucket per key: `capacity` tokens, refilled continuously at `capacity` per
+ * `refillPeriodMs`. Shared by every replica through Valkey (one atomic script, Valkey's clock);
+ * in process in the local tier. Changing the capacity takes effect on the next call.
+ */
+export interface RateLimiter {
+  take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult>;
+}
+
 /** Adapters behind which the shared (Valkey) and the in-process implementations sit. */
 export interface Adapters {
   readonly kind: 'local' | 'bullmq';
   queue<T>(name: string): JobQueue<T>;
   readonly pubsub: PubSub;
+  readonly scheduler: Scheduler;
+  readonly rateLimiter: RateLimiter;
   close(): Promise<void>;
 }

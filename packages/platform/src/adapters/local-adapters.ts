@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Adapters, JobQueue, PubSub } from './job-queue.js';
+import type { Adapters, JobQueue, PubSub, RateLimiter, Scheduler, TokenBucketResult } from './job-queue.js';
+import { type BucketState, takeToken } from './token-bucket.js';
 
 const retryDelaysMs = [50, 200, 1000, 5000];
 
@@ -75,9 +76,50 @@ class LocalPubSub implements PubSub {
   }
 }
 
+class LocalScheduler implements Scheduler {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  async every(name: string, intervalMs: number, task: () => Promise<void>): Promise<void> {
+    clearInterval(this.timers.get(name));
+    let running = false;
+    const timer = setInterval(() => {
+      // A tick that is still running is not started again (no overlap, as with one BullMQ job).
+      if (running) return;
+      running = true;
+      task()
+        .catch(() => {})
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    this.timers.set(name, timer);
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers.values()) clearInterval(timer);
+    this.timers.clear();
+  }
+}
+
+class LocalRateLimiter implements RateLimiter {
+  private readonly buckets = new Map<string, BucketState>();
+
+  async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
+    const { state, result } = takeToken(this.buckets.get(key), {
+      capacity,
+      refillPeriodMs,
+      nowMs: Date.now(),
+    });
+    this.buckets.set(key, state);
+    return result;
+  }
+}
+
 export function createLocalAdapters(): Adapters {
   const queues = new Map<string, LocalJobQueue<unknown>>();
   const pubsub = new LocalPubSub();
+  const scheduler = new LocalScheduler();
   return {
     kind: 'local',
     queue<T>(name: string): JobQueue<T> {
@@ -89,7 +131,10 @@ export function createLocalAdapters(): Adapters {
       return queue as JobQueue<T>;
     },
     pubsub,
+    scheduler,
+    rateLimiter: new LocalRateLimiter(),
     async close() {
+      await scheduler.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await pubsub.close();
     },

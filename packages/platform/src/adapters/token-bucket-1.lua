@@ -1,0 +1,31 @@
+-- Token bucket, atomically, on Valkey's clock. KEYS[1]: the bucket hash.
+-- ARGV[1]: capacity (tokens), ARGV[2]: refill period (ms) in which `capacity` tokens come back.
+-- Returns {allowed (0|1), remaining (whole tokens), retry_after_ms}.
+local capacity = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local rate = capacity / period
+
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated_at')
+local tokens = tonumber(state[1])
+local updated_at = tonumber(state[2])
+if tokens == nil or updated_at == nil then
+  tokens = capacity
+  updated_at = now
+end
+local elapsed = math.max(0, now - updated_at)
+tokens = math.min(capacity, tokens + elapsed * rate)
+
+local allowed = 0
+local retry_after = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry_after = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated_at', tostring(now))
+-- An idle bucket is full again after one period: let it expire then.
+redis.call('PEXPIRE', KEYS[1], math.ceil(period * 2))
+return { allowed, math.floor(tokens), retry_after }
