@@ -8,6 +8,7 @@ import { resolveAdminEndpoint, resolveAdminToken } from './gateway-endpoint.js';
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof MosaicCommand)['baseFlags'] & T['flags']
 >;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /** Exit codes: 1 failure, 2 bad input or configuration, 3 a dependency or the gateway is unreachable. */
 export const exitCodes = { failure: 1, usage: 2, unavailable: 3 } as const;
@@ -35,10 +36,12 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
   };
 
   protected flags!: BaseFlags<T>;
+  /** The parsed positional arguments of the command. */
+  protected args!: CommandArgs<T>;
 
   override async init(): Promise<void> {
     await super.init();
-    const { flags } = await this.parse({
+    const { flags, args } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof MosaicCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -46,6 +49,7 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as BaseFlags<T>;
+    this.args = args as CommandArgs<T>;
   }
 
   private loadedConfig: MosaicConfig | undefined;
@@ -77,6 +81,18 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
         ],
       }),
     );
+  }
+
+  /**
+   * The --json error object: name, message and exit code only. oclif's default spreads the whole
+   * error, which for a parse error includes argv and every flag value (a --token, an enrollment URL).
+   */
+  protected override toErrorJson(error: unknown): {
+    error: { name: string; message: string; oclif: { exit: number } };
+  } {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    const exit = (failure as { oclif?: { exit?: number } }).oclif?.exit ?? exitCodes.failure;
+    return { error: { name: failure.name, message: failure.message, oclif: { exit } } };
   }
 
   /** Turns every failure into one clear line with a remedy and the right exit code. */

@@ -15,6 +15,8 @@ export * from './rpc/interceptors.js';
 export * from './rpc/method-policy.js';
 export * from './rpc/not-implemented.js';
 export * from './runtime/service-module.js';
+export * from './sealing/index.js';
 export * from './secrets/instance-secret.js';
 export * from './server/http-listener.js';
 export * from './tier/index.js';
+export * from './validation/ids.js';

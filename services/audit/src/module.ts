@@ -1,19 +1,24 @@
 import { AuditService } from '@mosaic/contracts/v1/audit_pb';
-import { policyForService, type ServiceModule, withUnimplemented } from '@mosaic/platform';
+import { policyForService, type ServiceModule } from '@mosaic/platform';
+import { AuditApi } from './api/audit-api.js';
+import { AuditEventStore } from './store/audit-event-store.js';
 import { CreateAuditTables1763800000000 } from './store/migrations/1763800000000-create-audit-tables.js';
 
 export const auditModule: ServiceModule = {
   name: 'audit',
   schema: 'audit',
   services: [AuditService],
-  policy: policyForService(AuditService, { kind: 'internal', callers: ['gateway', 'grants', 'ca'] }),
+  policy: policyForService(
+    AuditService,
+    { kind: 'internal', callers: ['gateway', 'grants', 'ca'] },
+    { QueryEvents: { kind: 'internal', callers: ['gateway'] } },
+  ),
   entities: [],
   migrations: [CreateAuditTables1763800000000],
-  async create() {
-    // The audit domain arrives with its own issue; until then every RPC answers `unimplemented`.
-    const service = withUnimplemented(AuditService, {});
+  async create(deps) {
+    const api = new AuditApi(new AuditEventStore(deps.dataSource));
     return {
-      routes: (router) => router.service(AuditService, service),
+      routes: (router) => router.service(AuditService, api),
       close: async () => {},
     };
   },

@@ -20,6 +20,7 @@ export interface BullmqAdaptersOptions {
 class BullmqJobQueue<T> implements JobQueue<T> {
   private readonly queue: Queue;
   private worker: Worker | undefined;
+  private workerConnection: Redis | undefined;
 
   constructor(
     readonly name: string,
@@ -39,12 +40,15 @@ class BullmqJobQueue<T> implements JobQueue<T> {
   }
 
   consume(handler: (data: T) => Promise<void>, options: { concurrency?: number } = {}): void {
-    // A worker blocks on its connection, so it gets its own.
+    if (this.worker) throw new Error(`queue ${this.name} already has a consumer in this process`);
+    // A worker blocks on its connection, so it gets its own; BullMQ treats a passed-in connection as
+    // shared and leaves it open, so close() quits it.
+    this.workerConnection = createRedis({
+      url: this.options.url,
+      connectionName: `${this.options.connectionName}:worker`,
+    });
     this.worker = new Worker(this.name, async (job) => handler(job.data as T), {
-      connection: createRedis({
-        url: this.options.url,
-        connectionName: `${this.options.connectionName}:worker`,
-      }),
+      connection: this.workerConnection,
       prefix: this.options.prefix,
       concurrency: options.concurrency ?? 1,
     });
@@ -52,6 +56,7 @@ class BullmqJobQueue<T> implements JobQueue<T> {
 
   async close(): Promise<void> {
     await this.worker?.close();
+    await this.workerConnection?.quit().catch(() => this.workerConnection?.disconnect());
     await this.queue.close();
   }
 }
@@ -105,6 +110,7 @@ class RedisPubSub implements PubSub {
 class BullmqScheduler implements Scheduler {
   private readonly queue: Queue;
   private worker: Worker | undefined;
+  private workerConnection: Redis | undefined;
   private readonly tasks = new Map<string, () => Promise<void>>();
 
   constructor(private readonly options: BullmqAdaptersOptions & { connection: Redis }) {
@@ -118,6 +124,10 @@ class BullmqScheduler implements Scheduler {
       { every: intervalMs },
       { name, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
+    this.workerConnection ??= createRedis({
+      url: this.options.url,
+      connectionName: `${this.options.connectionName}:scheduler`,
+    });
     this.worker ??= new Worker(
       'mosaic-scheduler',
       async (job) => {

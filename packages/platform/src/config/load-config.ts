@@ -32,7 +32,8 @@ const validateFile = new Ajv({ allErrors: true, strict: true }).compile<ConfigFi
  * Everything invalid is refused at once with the valid values listed; nothing starts on a guess.
  */
 export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
-  const env = options.env ?? process.env;
+  // An empty variable (`VALKEY_URL=` in an env file) counts as unset, everywhere alike.
+  const env = withoutEmpty(options.env ?? process.env);
   const cwd = options.cwd ?? process.cwd();
   const configPath = findConfigFile(options.configPath ?? env.MOSAIC_CONFIG, cwd);
   const file = configPath ? readConfigFile(configPath) : {};
@@ -203,4 +204,8 @@ function resolveQueue(input: { tier: Tier; file: ConfigFile; env: NodeJS.Process
     );
   }
   return { type, url };
+}
+
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
 }

@@ -1,2 +1,3 @@
+export * from './error-reason.js';
 export * from './mosaic-error.js';
 export * from './to-connect-error.js';

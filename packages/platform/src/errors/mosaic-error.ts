@@ -1,3 +1,5 @@
+import type { ErrorReasonName } from './error-reason.js';
+
 /**
  * The one error family of Mosaic. Every failure a person can act on is a MosaicError with a
  * `kind` (what class of failure, mapped to a wire code in one place), a public message and a remedy.
@@ -19,6 +21,8 @@ export interface MosaicErrorOptions {
   kind: ErrorKind;
   message: string;
   remedy: string;
+  /** Machine-readable reason, sent as an ErrorDetail so clients never parse messages. */
+  reason?: ErrorReasonName;
   cause?: unknown;
 }
 
@@ -26,11 +30,13 @@ export class MosaicError extends Error {
   override readonly name: string = 'MosaicError';
   readonly kind: ErrorKind;
   readonly remedy: string;
+  readonly reason: ErrorReasonName | undefined;
 
   constructor(options: MosaicErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = options.kind;
     this.remedy = options.remedy;
+    this.reason = options.reason;
   }
 
   /** The message and remedy as one line a person can act on. */

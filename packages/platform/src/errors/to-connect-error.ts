@@ -1,4 +1,7 @@
+import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { ErrorDetailSchema, type ErrorReason, ErrorReason as Reasons } from '@mosaic/contracts/v1/common_pb';
+import type { ErrorReasonName } from './error-reason.js';
 import { type ErrorKind, isMosaicError } from './mosaic-error.js';
 
 const codeByKind: Record<ErrorKind, Code> = {
@@ -21,7 +24,26 @@ const codeByKind: Record<ErrorKind, Code> = {
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (isMosaicError(error)) {
-    return new ConnectError(error.describe(), codeByKind[error.kind]);
+    const details = error.reason
+      ? [
+          {
+            desc: ErrorDetailSchema,
+            value: create(ErrorDetailSchema, { reason: reasonOf(error.reason), remedy: error.remedy }),
+          },
+        ]
+      : [];
+    return new ConnectError(error.describe(), codeByKind[error.kind], undefined, details);
   }
   return new ConnectError('internal error; the server log has the details', Code.Internal);
+}
+
+function reasonOf(name: ErrorReasonName): ErrorReason {
+  return Reasons[name.toUpperCase() as keyof typeof Reasons] as ErrorReason;
+}
+
+/** The reason a ConnectError carries in its ErrorDetail, if any. */
+export function reasonOfConnectError(error: ConnectError): ErrorReasonName | undefined {
+  const detail = error.findDetails(ErrorDetailSchema)[0];
+  if (!detail || detail.reason === Reasons.UNSPECIFIED) return undefined;
+  return Reasons[detail.reason]?.toLowerCase() as ErrorReasonName | undefined;
 }

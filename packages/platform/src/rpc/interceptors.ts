@@ -105,7 +105,9 @@ export function errorMapping(): Interceptor {
     } catch (error) {
       if (error instanceof ConnectError) throw error;
       const wire = toConnectError(error);
-      throw new ConnectError(wire.rawMessage, wire.code, undefined, undefined, error);
+      // Keep the domain error as the cause (for the log); the wire keeps only message, code and details.
+      Object.defineProperty(wire, 'cause', { value: error, enumerable: false });
+      throw wire;
     }
   };
 }

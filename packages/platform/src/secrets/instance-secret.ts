@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors/index.js';
 
@@ -31,12 +31,18 @@ export async function loadInstanceSecret(
   }
   const secret = randomBytes(32);
   await mkdir(path.dirname(source.file), { recursive: true, mode: 0o700 });
-  await writeFile(source.file, `${secret.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(
-    async (error: NodeJS.ErrnoException) => {
-      // Another process of this instance created it first: use theirs.
-      if (error.code !== 'EEXIST') throw error;
-    },
-  );
+  // Written whole to a private temp file, then linked into place: link() fails if the file exists,
+  // so a concurrent creator never wins twice and no reader ever sees a half-written file.
+  const temp = `${source.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${secret.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await link(temp, source.file);
+  } catch (error) {
+    // Another process of this instance created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
   return decode((await readFile(source.file, 'utf8')).trim(), source.file);
 }
 

@@ -19,15 +19,26 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<RedisP
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
+    // The ready check (INFO) would wait on a silent server past the deadline; PING is the probe.
+    enableReadyCheck: false,
   });
   // ioredis rejects connect() with a generic "Connection is closed"; the socket's own error says why.
   let socketError: (Error & { code?: string }) | undefined;
   client.on('error', (error: Error & { code?: string }) => {
     socketError ??= error;
   });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([
+      (async () => {
+        await client.connect();
+        await client.ping();
+      })(),
+      deadline,
+    ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started), target, problem: '' };
   } catch (error) {
     const cause = socketError ?? (error as Error & { code?: string });
@@ -41,6 +52,7 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<RedisP
     else problem = `failed: ${message.split('\n')[0]}`;
     return { ok: false, latencyMs: null, target, problem };
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }

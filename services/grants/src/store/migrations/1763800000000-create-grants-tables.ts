@@ -12,13 +12,18 @@ export class CreateGrantsTables1763800000000 implements MigrationInterface {
         requesting_server text NOT NULL,
         requesting_ca_fingerprint text,
         active_cert_fingerprint text,
+        active_cert_serial text,
+        active_cert_expires_at timestamptz,
         previous_cert_fingerprint text,
         previous_cert_valid_until timestamptz,
         scope jsonb NOT NULL,
         rate_limit_rpm integer NOT NULL DEFAULT 60 CHECK (rate_limit_rpm > 0),
         status text NOT NULL CHECK (status IN ('pending', 'active', 'suspended', 'revoked')),
+        suspended_at timestamptz,
         suspended_until timestamptz,
+        suspend_reason text NOT NULL DEFAULT '',
         created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
         activated_at timestamptz,
         revoked_at timestamptz,
         revoke_reason text,
@@ -32,6 +37,8 @@ export class CreateGrantsTables1763800000000 implements MigrationInterface {
         token_hash bytea PRIMARY KEY,
         grant_id uuid NOT NULL REFERENCES grants (id),
         expires_at timestamptz NOT NULL,
+        -- A redemption in progress holds the token until this time; a failed one releases it.
+        claimed_until timestamptz,
         consumed_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);

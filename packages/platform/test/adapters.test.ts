@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { deletePrefix, randomPrefix, redisUrl } from '../../../test/support/redis.js';
+import { createBullmqAdapters } from '../src/adapters/bullmq-adapters.js';
+import type { Adapters } from '../src/adapters/job-queue.js';
+import { createLocalAdapters } from '../src/adapters/local-adapters.js';
+
+/** Polls until `condition` holds; fails with `what` after a generous deadline instead of sleeping a fixed time. */
+async function eventually(what: string, condition: () => boolean, deadlineMs = 15_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > deadline) expect.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Flavour {
+  name: string;
+  create(): { adapters: Adapters; prefix: string | null; connectionName: string | null };
+}
+
+const flavours: Flavour[] = [
+  {
+    name: 'local (in process)',
+    create: () => ({ adapters: createLocalAdapters(), prefix: null, connectionName: null }),
+  },
+  {
+    name: 'bullmq (Redis)',
+    create: () => {
+      const prefix = randomPrefix();
+      // A connection name of its own, so CLIENT LIST can tell this instance's connections apart.
+      const connectionName = `test-${prefix}`;
+      return {
+        adapters: createBullmqAdapters({ url: redisUrl, prefix, connectionName }),
+        prefix,
+        connectionName,
+      };
+    },
+  },
+];
+
+describe('queue and pub/sub adapters', function () {
+  this.timeout(60_000);
+
+  for (const flavour of flavours) {
+    describe(flavour.name, () => {
+      let adapters: Adapters;
+      let prefix: string | null;
+      let connectionName: string | null;
+
+      beforeEach(() => {
+        ({ adapters, prefix, connectionName } = flavour.create());
+      });
+      afterEach(async () => {
+        await adapters?.close();
+        if (prefix) await deletePrefix(prefix);
+      });
+
+      it('delivers an added job to the consumer with its data', async () => {
+        const received: Array<{ order: number; tags: string[] }> = [];
+        const queue = adapters.queue<{ order: number; tags: string[] }>('deliver');
+        queue.consume(async (data) => {
+          received.push(data);
+        });
+        await queue.add({ data: { order: 42, tags: ['a', 'b'] } });
+        await eventually('the job is delivered', () => received.length === 1);
+        expect(received).to.deep.equal([{ order: 42, tags: ['a', 'b'] }]);
+      });
+
+      it('retries a job whose handler throws until it succeeds', async () => {
+        let attempts = 0;
+        let succeeded = false;
+        const queue = adapters.queue<{ payload: string }>('retry');
+        queue.consume(async (data) => {
+          attempts += 1;
+          if (attempts < 3) throw new Error(`attempt ${attempts} fails on purpose`);
+          expect(data).to.deep.equal({ payload: 'again' });
+          succeeded = true;
+        });
+        await queue.add({ data: { payload: 'again' } });
+        await eventually('the third attempt succeeds', () => succeeded);
+        expect(attempts).to.equal(3);
+      });
+
+      it('delivers two jobs with the same id once', async () => {
+        const received: string[] = [];
+        const queue = adapters.queue<{ label: string }>('idempotent');
+        await queue.add({ id: 'same-id', data: { label: 'first' } });
+        await queue.add({ id: 'same-id', data: { label: 'second' } });
+        queue.consume(async (data) => {
+          received.push(data.label);
+        });
+        // One consumer, one at a time, in order: once the sentinel is through, a duplicate would have been too.
+        await queue.add({ id: 'sentinel', data: { label: 'sentinel' } });
+        await eventually('the sentinel is delivered', () => received.includes('sentinel'));
+        expect(received).to.deep.equal(['first', 'sentinel']);
+      });
+
+      it('publishes to every subscriber of the channel and to no other channel', async () => {
+        const first: string[] = [];
+        const second: string[] = [];
+        const other: string[] = [];
+        await adapters.pubsub.subscribe('news', (message) => first.push(message));
+        await adapters.pubsub.subscribe('news', (message) => second.push(message));
+        await adapters.pubsub.subscribe('other', (message) => other.push(message));
+
+        await adapters.pubsub.publish('news', 'hello');
+        await eventually(
+          'both subscribers of "news" got the message',
+          () => first.length + second.length === 2,
+        );
+        // Messages arrive in publish order: once the sentinel is on "other", "hello" would be too.
+        await adapters.pubsub.publish('other', 'sentinel');
+        await eventually('the sentinel arrives on "other"', () => other.length > 0);
+
+        expect(first).to.deep.equal(['hello']);
+        expect(second).to.deep.equal(['hello']);
+        expect(other).to.deep.equal(['sentinel']);
+      });
+
+      it('gives an unsubscribed handler nothing more', async () => {
+        const gone: string[] = [];
+        const staying: string[] = [];
+        const unsubscribe = await adapters.pubsub.subscribe('updates', (message) => gone.push(message));
+        await adapters.pubsub.subscribe('updates', (message) => staying.push(message));
+        await adapters.pubsub.publish('updates', 'one');
+        await eventually('both got "one"', () => gone.length === 1 && staying.length === 1);
+
+        await unsubscribe();
+        await adapters.pubsub.publish('updates', 'two');
+        await eventually('the remaining subscriber got "two"', () => staying.length === 2);
+        expect(staying).to.deep.equal(['one', 'two']);
+        expect(gone).to.deep.equal(['one']);
+      });
+
+      it('close() is safe to call twice', async () => {
+        const queue = adapters.queue<{ n: number }>('closing');
+        let delivered = 0;
+        queue.consume(async () => {
+          delivered += 1;
+        });
+        await queue.add({ data: { n: 1 } });
+        await adapters.pubsub.subscribe('closing', () => {});
+        await eventually('the job is delivered', () => delivered === 1);
+
+        await Promise.all([adapters.close(), adapters.close()]);
+        await adapters.close();
+      });
+
+      if (flavour.name.startsWith('bullmq')) {
+        it('close() releases every Redis connection it opened', async () => {
+          const queue = adapters.queue<{ n: number }>('connections');
+          let delivered = 0;
+          queue.consume(async () => {
+            delivered += 1;
+          });
+          await queue.add({ data: { n: 1 } });
+          await adapters.pubsub.subscribe('connections', () => {});
+          await eventually('the job is delivered', () => delivered === 1);
+
+          const admin = new Redis(redisUrl);
+          try {
+            const ours = async () =>
+              ((await admin.client('LIST')) as string)
+                .split('\n')
+                .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
+                .filter((name) => name.startsWith(connectionName!));
+            expect(await ours()).to.include.members([connectionName, `${connectionName}:worker`]);
+
+            await adapters.close();
+            // A quit is answered before the server drops the connection: poll until they are gone.
+            let left: string[] = [];
+            const deadline = Date.now() + 5_000;
+            do {
+              left = await ours();
+              if (left.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+            } while (left.length > 0 && Date.now() < deadline);
+            expect(left, 'connections still open after close()').to.deep.equal([]);
+          } finally {
+            admin.disconnect();
+          }
+        });
+      }
+    });
+  }
+});

@@ -1,0 +1,3 @@
+export * from './enrollment-token.js';
+export * from './lifecycle.js';
+export * from './scope.js';

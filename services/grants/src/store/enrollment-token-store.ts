@@ -1,0 +1,63 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+export type TokenRefusal = 'unknown' | 'consumed' | 'expired' | 'in_use';
+
+/**
+ * Enrollment tokens, stored as SHA-256 hashes only. Redeeming is claim → (CSR checked, certificate
+ * issued elsewhere) → consume; a failure in between releases the claim, so the token stays usable.
+ * Each step is one conditional UPDATE: two concurrent redemptions cannot both claim.
+ */
+export class EnrollmentTokenStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(hash: Buffer, grantId: string, expiresAt: Date): Promise<void> {
+    await this.dataSource.query(
+      'INSERT INTO enrollment_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)',
+      [hash, grantId, expiresAt],
+    );
+  }
+
+  /** Claims the token for `leaseMs`; returns why not when it cannot. */
+  async claim(
+    hash: Buffer,
+    grantId: string,
+    leaseMs: number,
+  ): Promise<{ ok: true } | { ok: false; why: TokenRefusal }> {
+    const claimed = await this.dataSource.query(
+      `UPDATE enrollment_tokens SET claimed_until = now() + ($3::int * interval '1 millisecond')
+       WHERE token_hash = $1 AND grant_id = $2 AND consumed_at IS NULL AND expires_at > now()
+         AND (claimed_until IS NULL OR claimed_until < now())
+       RETURNING grant_id`,
+      [hash, grantId, leaseMs],
+    );
+    if (claimed.length === 1) return { ok: true };
+    // Only to tell the caller why; the decision was the UPDATE above.
+    const rows: Array<{ consumed: boolean; expired: boolean }> = await this.dataSource.query(
+      `SELECT consumed_at IS NOT NULL AS consumed, expires_at <= now() AS expired
+       FROM enrollment_tokens WHERE token_hash = $1 AND grant_id = $2`,
+      [hash, grantId],
+    );
+    const row = rows[0];
+    return {
+      ok: false,
+      why: !row ? 'unknown' : row.consumed ? 'consumed' : row.expired ? 'expired' : 'in_use',
+    };
+  }
+
+  async release(hash: Buffer): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE enrollment_tokens SET claimed_until = NULL WHERE token_hash = $1 AND consumed_at IS NULL',
+      [hash],
+    );
+  }
+
+  /** Consumes a claimed token inside the caller's transaction; false if it was not ours to consume. */
+  async consume(hash: Buffer, manager: EntityManager): Promise<boolean> {
+    const rows = await manager.query(
+      `UPDATE enrollment_tokens SET consumed_at = now(), claimed_until = NULL
+       WHERE token_hash = $1 AND consumed_at IS NULL AND claimed_until IS NOT NULL RETURNING grant_id`,
+      [hash],
+    );
+    return rows.length === 1;
+  }
+}
