@@ -23,6 +23,7 @@ import {
   loadInstanceSecret,
   Metrics,
   type MosaicConfig,
+  type PlainHandler,
   mergePolicies,
   policyForService,
   type RunningListener,
@@ -207,7 +208,10 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
     address: internalAddress,
     routes,
     interceptors,
-    plain: healthEndpoints({ services: healths, metrics }),
+    plain: chainPlain([
+      healthEndpoints({ services: healths, metrics }),
+      ...started.flatMap(({ running }) => (running.plain ? [running.plain] : [])),
+    ]),
     logger,
   });
   closer.add('internal listener', () => listener.close(config.shutdownTimeoutMs));
@@ -232,6 +236,13 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
       for (const health of healths) health.markShuttingDown();
       await options.closer.close(config.shutdownTimeoutMs);
     },
+  };
+}
+
+function chainPlain(handlers: PlainHandler[]): PlainHandler {
+  return async (request, response) => {
+    for (const handler of handlers) if (await handler(request, response)) return true;
+    return false;
   };
 }
 

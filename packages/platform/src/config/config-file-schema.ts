@@ -50,6 +50,8 @@ export const configFileSchema = {
         gateway: { type: 'string' },
       },
     },
+    publicHostname: { type: 'string', minLength: 1, maxLength: 253 },
+    clientCertLifetimeDays: { type: 'integer', minimum: 1, maximum: 397 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     probeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
     shutdownTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000 },
@@ -64,6 +66,8 @@ export interface ConfigFile {
   dataDir?: string;
   listen?: { internal?: string; admin?: string; federation?: string; enrollment?: string };
   services?: { ca?: string; grants?: string; audit?: string; gateway?: string };
+  publicHostname?: string;
+  clientCertLifetimeDays?: number;
   logLevel?: string;
   probeTimeoutMs?: number;
   shutdownTimeoutMs?: number;

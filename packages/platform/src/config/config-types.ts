@@ -41,6 +41,13 @@ export interface MosaicConfig {
     federation: ListenAddress;
     enrollment: ListenAddress;
   };
+  /**
+   * The name peers reach this gateway by: in enrollment URLs, the server certificate's SANs and
+   * the CRL distribution point.
+   */
+  publicHostname: string;
+  /** Lifetime of issued client certificates (SPEC §3: 30 days by default). */
+  clientCertLifetimeDays: number;
   /** Where the other services are, in microservices mode. */
   serviceUrls: Record<ServiceName, string>;
   logLevel: string;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors/index.js';
@@ -61,6 +62,8 @@ export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
       `listen.${name} (${envName})`,
     );
   const internalRaw = env.MOSAIC_LISTEN ?? file.listen?.internal;
+  const enrollment = listenSetting('enrollment', 'MOSAIC_ENROLLMENT_LISTEN', '0.0.0.0:8444');
+  const wildcard = ['0.0.0.0', '::', '[::]'].includes(enrollment.host);
 
   return {
     configPath,
@@ -74,8 +77,10 @@ export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
         internalRaw === undefined ? null : parseListenAddress(internalRaw, 'listen.internal (MOSAIC_LISTEN)'),
       admin: listenSetting('admin', 'MOSAIC_ADMIN_LISTEN', '127.0.0.1:8080'),
       federation: listenSetting('federation', 'MOSAIC_FEDERATION_LISTEN', '0.0.0.0:8443'),
-      enrollment: listenSetting('enrollment', 'MOSAIC_ENROLLMENT_LISTEN', '0.0.0.0:8444'),
+      enrollment,
     },
+    publicHostname: env.MOSAIC_PUBLIC_HOSTNAME ?? file.publicHostname ?? (wildcard ? os.hostname() : enrollment.host),
+    clientCertLifetimeDays: file.clientCertLifetimeDays ?? 30,
     serviceUrls: {
       ca: env.MOSAIC_CA_URL ?? file.services?.ca ?? 'http://127.0.0.1:9101',
       grants: env.MOSAIC_GRANTS_URL ?? file.services?.grants ?? 'http://127.0.0.1:9102',

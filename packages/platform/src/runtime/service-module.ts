@@ -5,6 +5,7 @@ import type { Adapters } from '../adapters/job-queue.js';
 import type { Ed25519KeyPair } from '../auth/ed25519-key.js';
 import type { MosaicConfig, ServiceName, Target } from '../config/config-types.js';
 import type { ReadinessCheck } from '../health/readiness.js';
+import type { PlainHandler } from '../server/http-listener.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { CallerRule } from '../rpc/method-policy.js';
@@ -39,6 +40,8 @@ export interface ServiceDeps {
 export interface RunningService {
   /** Routes served on the internal listener. */
   routes(router: ConnectRouter): void;
+  /** Plain HTTP paths served on the internal listener (e.g. the CA's CRL distribution point). */
+  plain?: PlainHandler;
   /** Extra readiness checks beyond the database and queue. */
   readiness?: ReadinessCheck[];
   /** Called after every service of the process is up (e.g. to open the gateway's own listeners). */

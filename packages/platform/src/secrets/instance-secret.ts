@@ -56,3 +56,22 @@ function decode(value: string, where: string): Buffer {
   }
   return bytes;
 }
+
+/**
+ * The master secret that seals private keys at rest (CA keys, peers' client keys). Separate from
+ * every other secret; the local tier generates one in its data dir.
+ */
+export function loadMasterSecret(
+  config: { dataDir: string; tier: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Buffer> {
+  return loadInstanceSecret(
+    {
+      purpose: 'master secret that seals private keys at rest',
+      envName: 'MOSAIC_MASTER_KEY',
+      file: path.join(config.dataDir, 'secrets', 'master.key'),
+      createIfMissing: config.tier === 'local',
+    },
+    env,
+  );
+}

@@ -29,7 +29,7 @@ export class CreateCaTables1763800000000 implements MigrationInterface {
         not_after timestamptz NOT NULL,
         certificate_pem text NOT NULL,
         revoked_at timestamptz,
-        revoke_reason text,
+        revoke_reason smallint,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await runner.query('CREATE INDEX certificates_grant_idx ON certificates (grant_id)');
@@ -42,7 +42,8 @@ export class CreateCaTables1763800000000 implements MigrationInterface {
         crl_number bigint NOT NULL,
         this_update timestamptz NOT NULL,
         next_update timestamptz NOT NULL,
-        crl_der bytea NOT NULL
+        crl_der bytea NOT NULL,
+        revoked_count integer NOT NULL DEFAULT 0
       )`);
   }
 
