@@ -3,6 +3,7 @@ export * from './auth/index.js';
 export * from './config/index.js';
 export * from './db/index.js';
 export * from './embedded/embedded-postgres.js';
+export * from './enrollment/enrollment-url.js';
 export * from './errors/index.js';
 export * from './health/health-service.js';
 export * from './health/plain-endpoints.js';

@@ -18,13 +18,12 @@ import {
   type EmbeddedPostgres,
   HealthService,
   healthEndpoints,
-  InternalTokenIssuer,
   type Logger,
   loadInstanceSecret,
   Metrics,
   type MosaicConfig,
-  type PlainHandler,
   mergePolicies,
+  type PlainHandler,
   policyForService,
   type RunningListener,
   type RunningService,
@@ -136,10 +135,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
       },
     },
   });
-  const clients = new RuntimeServiceClients(
-    new InternalTokenIssuer(internalKeys, target),
-    config.serviceUrls,
-  );
+  const clients = new RuntimeServiceClients(internalKeys, config.serviceUrls);
 
   const healths: ServiceHealth[] = [];
   const started: Array<{ name: string; running: RunningService }> = [];
@@ -179,7 +175,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
       metrics,
       dataSource,
       adapters,
-      clients,
+      clients: clients.forCaller(module.name),
       instanceSecret,
       internalKeys,
       postgresUrl,

@@ -27,7 +27,9 @@ export const caModule: ServiceModule = {
     const { config, dataSource } = deps;
     const sealer = new Sealer(await loadMasterSecret(config));
     const authorities = new AuthorityStore(dataSource, sealer);
-    const { authority, created } = await authorities.ensureActive(`Mosaic Federation CA (${config.publicHostname})`);
+    const { authority, created } = await authorities.ensureActive(
+      `Mosaic Federation CA (${config.publicHostname})`,
+    );
     if (created) deps.logger.info({ fingerprint: authority.fingerprint }, 'root CA created');
     const crl = new CrlPublisher(dataSource, authority, deps.adapters.pubsub, deps.logger);
     const api = new CaApi({

@@ -1,12 +1,17 @@
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
+import { AuditService } from '@mosaic/contracts/v1/audit_pb';
+import { CaService } from '@mosaic/contracts/v1/ca_pb';
+import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import { QueryService } from '@mosaic/contracts/v1/query_pb';
 import {
   assertPolicyCovers,
   deriveEd25519,
   healthEndpoints,
+  loadMasterSecret,
   mergePolicies,
   policyForService,
   type RunningListener,
+  Sealer,
   type ServiceModule,
   serverInterceptors,
   startHttpListener,
@@ -14,6 +19,10 @@ import {
 } from '@mosaic/platform';
 import { adminApi } from './admin/admin-api.js';
 import { ensureLocalAdminToken } from './admin/local-admin-token.js';
+import { DirectoryStore } from './directory/directory-store.js';
+import { EnrollmentHandler } from './enrollment/enrollment-handler.js';
+import { startEnrollmentListener } from './enrollment/enrollment-listener.js';
+import { PeerStore } from './peers/peer-store.js';
 import { CreateGatewayTables1763800000000 } from './store/migrations/1763800000000-create-gateway-tables.js';
 
 const adminPolicy = mergePolicies(
@@ -26,25 +35,56 @@ assertPolicyCovers([AdminService, QueryService], adminPolicy);
 export const gatewayModule: ServiceModule = {
   name: 'gateway',
   schema: 'gateway',
-  // The gateway serves nothing on the internal listener yet; its APIs have listeners of their own.
+  // The gateway serves nothing on the internal listener; its APIs have listeners of their own.
   services: [],
   policy: new Map(),
   entities: [],
   migrations: [CreateGatewayTables1763800000000],
   async create(deps) {
+    const { config } = deps;
     const adminKeys = deriveEd25519(deps.instanceSecret, 'admin-token v1');
-    if (deps.config.tier === 'local') {
-      await ensureLocalAdminToken({ dataDir: deps.config.dataDir, keys: adminKeys, logger: deps.logger });
+    if (config.tier === 'local') {
+      await ensureLocalAdminToken({ dataDir: config.dataDir, keys: adminKeys, logger: deps.logger });
     }
-    const admin = adminApi(deps);
-    const query = withUnimplemented(QueryService, {});
+    const sealer = new Sealer(await loadMasterSecret(config));
+    const ca = deps.clients.client(CaService, 'ca');
+    const grants = deps.clients.client(GrantsService, 'grants');
     let adminListener: RunningListener | undefined;
+    let enrollmentListener: RunningListener | undefined;
+    const enrollmentAddress = () => ({
+      host: config.publicHostname,
+      port: enrollmentListener?.address.port ?? config.listen.enrollment.port,
+    });
+    const admin = adminApi({
+      service: deps,
+      directory: new DirectoryStore(deps.dataSource),
+      peers: new PeerStore(deps.dataSource),
+      sealer,
+      grants,
+      ca,
+      audit: deps.clients.client(AuditService, 'audit'),
+      enrollmentAddress,
+    });
+    const query = withUnimplemented(QueryService, {});
+    const enrollment = new EnrollmentHandler({
+      grants,
+      ca,
+      rateLimiter: deps.adapters.rateLimiter,
+      federationEndpoint: () => `https://${config.publicHostname}:${config.listen.federation.port}`,
+    });
     return {
       routes: () => {},
       async start() {
+        enrollmentListener = await startEnrollmentListener({
+          config,
+          ca,
+          handler: enrollment,
+          logger: deps.logger,
+          metrics: deps.metrics,
+        });
         adminListener = await startHttpListener({
           name: 'admin',
-          address: deps.config.listen.admin,
+          address: config.listen.admin,
           routes: (router) => {
             router.service(AdminService, admin);
             router.service(QueryService, query);
@@ -60,7 +100,7 @@ export const gatewayModule: ServiceModule = {
       },
       adminUrl: () => adminListener?.url ?? null,
       async close(deadlineMs) {
-        await adminListener?.close(deadlineMs);
+        await Promise.all([adminListener?.close(deadlineMs), enrollmentListener?.close(deadlineMs)]);
       },
     };
   },

@@ -79,7 +79,8 @@ export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
       federation: listenSetting('federation', 'MOSAIC_FEDERATION_LISTEN', '0.0.0.0:8443'),
       enrollment,
     },
-    publicHostname: env.MOSAIC_PUBLIC_HOSTNAME ?? file.publicHostname ?? (wildcard ? os.hostname() : enrollment.host),
+    publicHostname:
+      env.MOSAIC_PUBLIC_HOSTNAME ?? file.publicHostname ?? (wildcard ? os.hostname() : enrollment.host),
     clientCertLifetimeDays: file.clientCertLifetimeDays ?? 30,
     serviceUrls: {
       ca: env.MOSAIC_CA_URL ?? file.services?.ca ?? 'http://127.0.0.1:9101',

@@ -1,2 +1,3 @@
 export * from './data-source.js';
+export * from './query-rows.js';
 export * from './run-migrations.js';

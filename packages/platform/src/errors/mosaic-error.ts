@@ -86,3 +86,22 @@ export class NotImplementedError extends MosaicError {
     });
   }
 }
+
+/** Too many requests: refused until `retryAfterSeconds` have passed (HTTP 429 with Retry-After). */
+export class RateLimitedError extends MosaicError {
+  override readonly name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+  constructor(options: { message: string; retryAfterSeconds: number }) {
+    super({
+      kind: 'resource_exhausted',
+      reason: 'rate_limited',
+      message: options.message,
+      remedy: `Wait ${options.retryAfterSeconds} s before trying again.`,
+    });
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isRateLimitedError(value: unknown): value is RateLimitedError {
+  return value instanceof RateLimitedError;
+}

@@ -1,2 +1,3 @@
+export * from './error-for-log.js';
 export * from './logger.js';
 export * from './redact-url.js';

@@ -3,6 +3,7 @@ import { type AdminTokenClaims, verifyAdminToken } from '../auth/admin-token.js'
 import type { Ed25519KeyPair } from '../auth/ed25519-key.js';
 import { verifyInternalToken } from '../auth/internal-token.js';
 import { toConnectError } from '../errors/index.js';
+import { errorForLog } from '../log/error-for-log.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import { type MethodPolicyTable, methodKey } from './method-policy.js';
@@ -31,7 +32,7 @@ export function requestLogger(logger: Logger): Interceptor {
       const wire = toConnectError(error);
       const level = wire.code === Code.Internal || wire.code === Code.Unknown ? 'error' : 'info';
       logger[level](
-        { rpc, code: Code[wire.code], ms: Math.round(performance.now() - started), err: error },
+        { rpc, code: Code[wire.code], ms: Math.round(performance.now() - started), err: errorForLog(error) },
         'rpc failed',
       );
       throw wire;

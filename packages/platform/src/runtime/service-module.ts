@@ -5,10 +5,10 @@ import type { Adapters } from '../adapters/job-queue.js';
 import type { Ed25519KeyPair } from '../auth/ed25519-key.js';
 import type { MosaicConfig, ServiceName, Target } from '../config/config-types.js';
 import type { ReadinessCheck } from '../health/readiness.js';
-import type { PlainHandler } from '../server/http-listener.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { CallerRule } from '../rpc/method-policy.js';
+import type { PlainHandler } from '../server/http-listener.js';
 import type { DependencyReport } from '../tier/dependency-report.js';
 
 /** Creates typed clients of the other services: in process (monolith) or over the network with a JWT. */

@@ -1,7 +1,12 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
+import {
+  type ConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { ListenAddress } from '../config/config-types.js';
 import { formatListenAddress } from '../config/listen-address.js';
@@ -19,6 +24,12 @@ export interface HttpListenerOptions {
   interceptors: Interceptor[];
   /** Non-RPC paths (health, metrics, console); returns true when it answered. */
   plain?: PlainHandler;
+  /**
+   * Serve TLS (HTTP/2 with HTTP/1.1 fallback) instead of cleartext. `insecure` answers the few
+   * public, integrity-checked paths that may also be fetched without TLS on the same port (a
+   * peer's first contact: the CA bundle it checks against a pinned fingerprint, the CRL).
+   */
+  tls?: { secure: http2.SecureServerOptions; insecure?: PlainHandler };
   logger: Logger;
 }
 
@@ -29,11 +40,16 @@ export interface RunningListener {
   readonly url: string;
   /** Calls being served right now. */
   inFlight(): number;
+  /** Replaces key, certificate, CA or CRL of a TLS listener for new handshakes. */
+  setSecureContext(options: http2.SecureServerOptions): void;
   /** Stops accepting, lets in-flight calls finish, then ends connections; hard-closes at the deadline. */
   close(deadlineMs: number): Promise<void>;
 }
 
 const http2Preface = Buffer.from('PRI * HTTP/2.0\r\n');
+
+/** The peer address of the connection a call came in on (for per-source limits and logs). */
+export const remoteAddressKey = createContextKey<string>('unknown', { description: 'remote address' });
 
 /**
  * One plaintext port serving Connect, gRPC and gRPC-Web over HTTP/2 (h2c, prior knowledge) and
@@ -44,7 +60,12 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   let inFlight = 0;
   let draining = false;
   const drained = new Set<() => void>();
-  const connect = connectNodeAdapter({ routes: options.routes, interceptors: options.interceptors });
+  const connect = connectNodeAdapter({
+    routes: options.routes,
+    interceptors: options.interceptors,
+    contextValues: (request) =>
+      createContextValues().set(remoteAddressKey, request.socket.remoteAddress ?? 'unknown'),
+  });
 
   const handle = async (
     request: http.IncomingMessage | http2.Http2ServerRequest,
@@ -79,6 +100,27 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
     session.on('close', () => sessions.delete(session));
   });
   const sockets = new Set<net.Socket>();
+  const secure = options.tls
+    ? http2.createSecureServer({ ...options.tls.secure, allowHTTP1: true }, handle)
+    : undefined;
+  secure?.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  // Cleartext on a TLS port: only the insecure public paths, everything else is told to use TLS.
+  const insecure = http.createServer(async (request, response) => {
+    try {
+      if (options.tls?.insecure && (await options.tls.insecure(request, response))) return;
+    } catch (error) {
+      options.logger.error({ err: error, listener: options.name }, 'request handler failed');
+    }
+    if (!response.headersSent) {
+      response.statusCode = 400;
+      response.setHeader('content-type', 'text/plain');
+      response.end('This port speaks TLS: use https://.\n');
+    }
+  });
+  insecure.keepAliveTimeout = 5000;
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -86,6 +128,15 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
     socket.once('data', (head: Buffer) => {
       socket.pause();
       socket.unshift(head);
+      if (secure) {
+        // A TLS ClientHello starts with the handshake record type 0x16.
+        if (head[0] === 0x16) secure.emit('connection', socket);
+        else {
+          insecure.emit('connection', socket);
+          socket.resume();
+        }
+        return;
+      }
       const probe = head.subarray(0, http2Preface.length);
       const isHttp2 = http2Preface.subarray(0, probe.length).equals(probe);
       // The HTTP/2 session reads the socket natively and takes over the unshifted bytes; the
@@ -108,7 +159,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   });
   const bound = server.address() as net.AddressInfo;
   const address = { host: options.address.host, port: bound.port };
-  const url = `http://${formatListenAddress(address.host === '0.0.0.0' ? { ...address, host: '127.0.0.1' } : address)}`;
+  const url = `${secure ? 'https' : 'http'}://${formatListenAddress(address.host === '0.0.0.0' ? { ...address, host: '127.0.0.1' } : address)}`;
   options.logger.info({ listener: options.name, url }, 'listening');
 
   let closing: Promise<void> | undefined;
@@ -117,12 +168,17 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
     address,
     url,
     inFlight: () => inFlight,
+    setSecureContext(secureOptions) {
+      if (!secure) throw new Error(`listener ${options.name} does not serve TLS`);
+      secure.setSecureContext(secureOptions);
+    },
     close(deadlineMs: number) {
       closing ??= (async () => {
         draining = true;
         server.close();
         for (const session of sessions) session.close();
         h1.closeIdleConnections();
+        insecure.closeIdleConnections();
         if (inFlight > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, deadlineMs);

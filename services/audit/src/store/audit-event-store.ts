@@ -1,3 +1,4 @@
+import { queryRows } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 
 export interface AuditRow {
@@ -59,7 +60,8 @@ export class AuditEventStore {
       const base = index * 13;
       return `(${Array.from({ length: 13 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
     });
-    const inserted: Array<{ id: string }> = await this.dataSource.query(
+    const inserted: Array<{ id: string }> = await queryRows(
+      this.dataSource,
       `INSERT INTO events (id, grant_id, occurred_at, verb, resource, query_hash, outcome, bytes_out, latency_ms,
          peer, trace_id, actor, reason)
        VALUES ${rows.join(', ')}
@@ -102,7 +104,8 @@ export class AuditEventStore {
       ? `${hot} UNION ALL SELECT ${columns}, true AS cold FROM events_cold ${condition}`
       : hot;
     params.push(options.limit);
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    const rows: Array<Record<string, unknown>> = await queryRows(
+      this.dataSource,
       `SELECT * FROM (${source}) AS e ORDER BY occurred_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );

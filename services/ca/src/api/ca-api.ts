@@ -13,7 +13,11 @@ import {
   type RevokeCertificatesRequest,
   type SignGrantCsrRequest,
 } from '@mosaic/contracts/v1/ca_pb';
-import { CaCertificateState, type IssuedCertificateSchema, type RevocationReason } from '@mosaic/contracts/v1/common_pb';
+import {
+  CaCertificateState,
+  type IssuedCertificateSchema,
+  type RevocationReason,
+} from '@mosaic/contracts/v1/common_pb';
 import { decodeCursor, encodeCursor, MosaicError, requireUuid } from '@mosaic/platform';
 import {
   type CaAuthority,
@@ -156,7 +160,11 @@ export class CaApi implements ServiceImpl<typeof CaService> {
     const limit = Math.min(request.pageSize || 100, 1000);
     const cursor = request.pageToken ? decodeCursor(request.pageToken, ['t', 's']) : undefined;
     const kind =
-      request.kind === CertificateKind.CLIENT ? 'client' : request.kind === CertificateKind.SERVER ? 'server' : undefined;
+      request.kind === CertificateKind.CLIENT
+        ? 'client'
+        : request.kind === CertificateKind.SERVER
+          ? 'server'
+          : undefined;
     const rows = await this.deps.certificates.list({
       ...(request.grantId ? { grantId: requireUuid(request.grantId, 'grant_id') } : {}),
       ...(kind ? { kind } : {}),
@@ -167,12 +175,16 @@ export class CaApi implements ServiceImpl<typeof CaService> {
     const page = rows.slice(0, limit);
     const records = page
       .map((row) => recordToProto(row, now))
-      .filter((record) => request.status === CertificateStatus.UNSPECIFIED || record.status === request.status);
+      .filter(
+        (record) => request.status === CertificateStatus.UNSPECIFIED || record.status === request.status,
+      );
     const last = page.at(-1);
     return {
       certificates: records,
       nextPageToken:
-        rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), s: last.serialHex }) : '',
+        rows.length > limit && last
+          ? encodeCursor({ t: last.createdAt.toISOString(), s: last.serialHex })
+          : '',
     };
   }
 }
@@ -181,7 +193,9 @@ function lifetimeOr(lifetime: Duration | undefined, fallbackMs: number): number 
   return lifetime ? durationMs(lifetime) : fallbackMs;
 }
 
-export function issuedToProto(issued: IssuedCertificateData): MessageInitShape<typeof IssuedCertificateSchema> {
+export function issuedToProto(
+  issued: IssuedCertificateData,
+): MessageInitShape<typeof IssuedCertificateSchema> {
   return {
     certificatePem: issued.certificatePem,
     caChainPem: issued.caChainPem,
@@ -192,7 +206,10 @@ export function issuedToProto(issued: IssuedCertificateData): MessageInitShape<t
   };
 }
 
-function recordToProto(row: CertificateRow, now: number): MessageInitShape<typeof CertificateRecordSchema> & {
+function recordToProto(
+  row: CertificateRow,
+  now: number,
+): MessageInitShape<typeof CertificateRecordSchema> & {
   status: CertificateStatus;
 } {
   const status = row.revokedAt

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Sealer } from '@mosaic/platform';
+import { queryRows, type Sealer } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 import { type CaAuthority, createRootAuthority, loadAuthority } from '../domain/index.js';
 
@@ -18,21 +18,27 @@ export class AuthorityStore {
    */
   async ensureActive(commonName: string): Promise<{ authority: CaAuthority; created: boolean }> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query("SELECT pg_advisory_xact_lock(hashtext('mosaic:ca:authority'))");
-      const rows = await manager.query(
+      await queryRows(manager, "SELECT pg_advisory_xact_lock(hashtext('mosaic:ca:authority'))");
+      const rows = await queryRows(
+        manager,
         "SELECT * FROM authorities WHERE state = 'active' ORDER BY sequence DESC LIMIT 1",
       );
       if (rows[0]) return { authority: this.unseal(rows[0]), created: false };
       const root = createRootAuthority({ commonName, lifetimeDays: 3650 });
       const id = randomUUID();
       const sealed = this.sealer.seal(Buffer.from(root.privateKeyPem), { purpose: sealPurpose, aad: id });
-      await manager.query(
+      await queryRows(
+        manager,
         `INSERT INTO authorities (id, sequence, certificate_pem, fingerprint_sha256, key_sealed, state, not_after)
          VALUES ($1, COALESCE((SELECT max(sequence) FROM authorities), 0) + 1, $2, $3, $4, 'active', $5)`,
         [id, root.certificatePem, root.fingerprint, sealed, root.notAfter],
       );
       return {
-        authority: loadAuthority({ id, certificatePem: root.certificatePem, privateKeyPem: root.privateKeyPem }),
+        authority: loadAuthority({
+          id,
+          certificatePem: root.certificatePem,
+          privateKeyPem: root.privateKeyPem,
+        }),
         created: true,
       };
     });
@@ -43,7 +49,8 @@ export class AuthorityStore {
     sequence: number;
     roots: Array<{ certificatePem: string; fingerprint: string; state: string; notAfter: Date }>;
   }> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    const rows: Array<Record<string, unknown>> = await queryRows(
+      this.dataSource,
       `SELECT certificate_pem, fingerprint_sha256, state, not_after, sequence FROM authorities
        WHERE state IN ('next', 'active') ORDER BY sequence`,
     );
@@ -61,19 +68,24 @@ export class AuthorityStore {
   private unseal(row: Record<string, unknown>): CaAuthority {
     const id = row.id as string;
     const key = this.sealer.unseal(row.key_sealed as Buffer, { purpose: sealPurpose, aad: id });
-    return loadAuthority({ id, certificatePem: row.certificate_pem as string, privateKeyPem: key.toString() });
+    return loadAuthority({
+      id,
+      certificatePem: row.certificate_pem as string,
+      privateKeyPem: key.toString(),
+    });
   }
 
   /** Re-seals every authority key from one master secret to another (`mosaic admin reseal`). */
   static async reseal(dataSource: DataSource, from: Sealer, to: Sealer): Promise<number> {
     return dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string; key_sealed: Buffer }> = await manager.query(
+      const rows: Array<{ id: string; key_sealed: Buffer }> = await queryRows(
+        manager,
         'SELECT id, key_sealed FROM authorities FOR UPDATE',
       );
       for (const row of rows) {
         const context = { purpose: sealPurpose, aad: row.id };
         const resealed = to.seal(from.unseal(row.key_sealed, context), context);
-        await manager.query('UPDATE authorities SET key_sealed = $2 WHERE id = $1', [row.id, resealed]);
+        await queryRows(manager, 'UPDATE authorities SET key_sealed = $2 WHERE id = $1', [row.id, resealed]);
       }
       return rows.length;
     });

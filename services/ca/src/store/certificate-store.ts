@@ -1,3 +1,4 @@
+import { queryRows } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 import type { IssuedCertificateData } from '../domain/index.js';
 
@@ -30,7 +31,8 @@ function fromRow(row: Record<string, unknown>): CertificateRow {
     notAfter: row.not_after as Date,
     certificatePem: row.certificate_pem as string,
     revokedAt: (row.revoked_at as Date | null) ?? null,
-    revokeReason: row.revoke_reason === null || row.revoke_reason === undefined ? null : Number(row.revoke_reason),
+    revokeReason:
+      row.revoke_reason === null || row.revoke_reason === undefined ? null : Number(row.revoke_reason),
     createdAt: row.created_at as Date,
   };
 }
@@ -43,7 +45,8 @@ export class CertificateStore {
     issued: IssuedCertificateData,
     meta: { authorityId: string; kind: 'server' | 'client'; grantId?: string; subjectUserId?: string },
   ): Promise<void> {
-    await this.dataSource.query(
+    await queryRows(
+      this.dataSource,
       `INSERT INTO certificates (serial, fingerprint_sha256, authority_id, kind, grant_id, subject_user_id, subject,
          not_before, not_after, certificate_pem)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -63,8 +66,13 @@ export class CertificateStore {
   }
 
   /** Marks certificates revoked (by serial or by grant); returns the serials newly revoked. */
-  async revoke(options: { serials: string[]; grantId: string | null; reasonCode: number }): Promise<string[]> {
-    const rows: Array<{ serial: string }> = await this.dataSource.query(
+  async revoke(options: {
+    serials: string[];
+    grantId: string | null;
+    reasonCode: number;
+  }): Promise<string[]> {
+    const rows: Array<{ serial: string }> = await queryRows(
+      this.dataSource,
       `UPDATE certificates SET revoked_at = now(), revoke_reason = $3
        WHERE revoked_at IS NULL AND (serial = ANY($1) OR ($2::uuid IS NOT NULL AND grant_id = $2::uuid))
        RETURNING serial`,
@@ -74,7 +82,8 @@ export class CertificateStore {
   }
 
   async existingSerials(serials: string[]): Promise<Set<string>> {
-    const rows: Array<{ serial: string }> = await this.dataSource.query(
+    const rows: Array<{ serial: string }> = await queryRows(
+      this.dataSource,
       'SELECT serial FROM certificates WHERE serial = ANY($1)',
       [serials],
     );
@@ -83,7 +92,8 @@ export class CertificateStore {
 
   /** Revoked certificates that have not expired yet: the CRL's entries (expired ones are pruned). */
   async revokedUnexpired(authorityId: string): Promise<CertificateRow[]> {
-    const rows = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `SELECT * FROM certificates WHERE authority_id = $1 AND revoked_at IS NOT NULL AND not_after > now()
        ORDER BY revoked_at, serial`,
       [authorityId],
@@ -112,7 +122,8 @@ export class CertificateStore {
       where.push(`(created_at, serial) > ($${params.length - 1}, $${params.length})`);
     }
     params.push(options.limit);
-    const rows = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, serial LIMIT $${params.length}`,
       params,

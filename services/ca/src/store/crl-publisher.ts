@@ -1,4 +1,4 @@
-import type { Logger, PubSub } from '@mosaic/platform';
+import { type Logger, type PubSub, queryRows } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 import { buildCrl, type CaAuthority, toPem } from '../domain/index.js';
 
@@ -33,7 +33,9 @@ export class CrlPublisher {
   ) {}
 
   async current(): Promise<PublishedCrl> {
-    const rows = await this.dataSource.query('SELECT * FROM crl_state WHERE authority_id = $1', [this.authority.id]);
+    const rows = await queryRows(this.dataSource, 'SELECT * FROM crl_state WHERE authority_id = $1', [
+      this.authority.id,
+    ]);
     const row = rows[0];
     if (row && (row.next_update as Date).getTime() - Date.now() > refreshBeforeMs) return this.fromRow(row);
     return this.rebuild();
@@ -54,15 +56,19 @@ export class CrlPublisher {
   private async build(): Promise<PublishedCrl> {
     this.again = false;
     const published = await this.dataSource.transaction(async (manager) => {
-      const state = await manager.query('SELECT crl_number FROM crl_state WHERE authority_id = $1 FOR UPDATE', [
-        this.authority.id,
-      ]);
-      const crlNumber = BigInt(state[0]?.crl_number ?? 0) + 1n;
-      const revoked: Array<{ serial: string; revoked_at: Date; revoke_reason: number | null }> = await manager.query(
-        `SELECT serial, revoked_at, revoke_reason FROM certificates
-         WHERE authority_id = $1 AND revoked_at IS NOT NULL AND not_after > now() ORDER BY revoked_at, serial`,
+      const state = await queryRows(
+        manager,
+        'SELECT crl_number FROM crl_state WHERE authority_id = $1 FOR UPDATE',
         [this.authority.id],
       );
+      const crlNumber = BigInt((state[0]?.crl_number as string | undefined) ?? 0) + 1n;
+      const revoked: Array<{ serial: string; revoked_at: Date; revoke_reason: number | null }> =
+        await queryRows(
+          manager,
+          `SELECT serial, revoked_at, revoke_reason FROM certificates
+         WHERE authority_id = $1 AND revoked_at IS NOT NULL AND not_after > now() ORDER BY revoked_at, serial`,
+          [this.authority.id],
+        );
       const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
       const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
       const crl = buildCrl(this.authority, {
@@ -75,7 +81,8 @@ export class CrlPublisher {
           reasonCode: Number(entry.revoke_reason ?? 0),
         })),
       });
-      await manager.query(
+      await queryRows(
+        manager,
         `INSERT INTO crl_state (authority_id, crl_number, this_update, next_update, crl_der, revoked_count)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (authority_id) DO UPDATE

@@ -15,6 +15,7 @@ export function enrollmentTokenGone(why: string): MosaicError {
     kind: 'failed_precondition',
     reason: 'enrollment_token_invalid',
     message: `the enrollment token is not valid (${why}); enrollment URLs work once and expire after 15 minutes.`,
-    remedy: "Ask the peer's admin for a new enrollment URL (`mosaic federation grant enrollment-url <grant-id>`).",
+    remedy:
+      "Ask the peer's admin for a new enrollment URL (`mosaic federation grant enrollment-url <grant-id>`).",
   });
 }

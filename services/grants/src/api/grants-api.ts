@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Duration, durationFromMs, durationMs, timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  type Duration,
+  durationFromMs,
+  durationMs,
+  timestampDate,
+  timestampFromDate,
+} from '@bufbuild/protobuf/wkt';
 import { type Client, Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { AuditOutcome, AuditVerb } from '@mosaic/contracts/v1/audit_pb';
 import type { CaService } from '@mosaic/contracts/v1/ca_pb';
@@ -16,13 +22,20 @@ import type {
   GrantsServiceSuspendGrantRequest,
   GrantsServiceUpdateGrantRequest,
 } from '@mosaic/contracts/v1/grants_pb';
-import { decodeCursor, encodeCursor, type Logger, MosaicError, NotImplementedError, requireUuid } from '@mosaic/platform';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Logger,
+  MosaicError,
+  NotImplementedError,
+  requireUuid,
+} from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 import {
   assertTransition,
   enrollmentTokenTtlMs,
-  generateEnrollmentToken,
   type GrantStatusName,
+  generateEnrollmentToken,
   hashEnrollmentToken,
   type NormalizedScope,
   parseScopeJson,
@@ -66,7 +79,9 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       id: randomUUID(),
       subjectUserId: requireUuid(request.subjectUserId, 'subject_user_id'),
       requestingServer: requireHostname(request.requestingServer),
-      requestingCaFingerprint: request.requestingCaFingerprint ? requireFingerprint(request.requestingCaFingerprint) : null,
+      requestingCaFingerprint: request.requestingCaFingerprint
+        ? requireFingerprint(request.requestingCaFingerprint)
+        : null,
       scope,
       rateLimitRpm: rateLimit(request.rateLimitRpm) ?? 60,
       notes: request.notes,
@@ -91,7 +106,9 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
     const status = statusFromProto(request.status) ?? undefined;
     const rows = await this.deps.grants.list({
       ...(status ? { status } : {}),
-      ...(request.subjectUserId ? { subjectUserId: requireUuid(request.subjectUserId, 'subject_user_id') } : {}),
+      ...(request.subjectUserId
+        ? { subjectUserId: requireUuid(request.subjectUserId, 'subject_user_id') }
+        : {}),
       ...(request.requestingServer ? { requestingServer: request.requestingServer } : {}),
       limit: limit + 1,
       ...(cursor ? { after: { createdAt: new Date(cursor.t!), id: cursor.id! } } : {}),
@@ -100,7 +117,8 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
     const last = page.at(-1);
     return {
       grants: page.map(grantToProto),
-      nextPageToken: rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : '',
+      nextPageToken:
+        rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : '',
     };
   }
 
@@ -115,7 +133,10 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       });
     }
     const scope = hasScope
-      ? resolveScope(request, { allowSensitive: request.allowSensitive, alreadyGranted: current.scope.resources })
+      ? resolveScope(request, {
+          allowSensitive: request.allowSensitive,
+          alreadyGranted: current.scope.resources,
+        })
       : undefined;
     const updated = await this.deps.grants.update(current.id, {
       ...(scope ? { scope } : {}),
@@ -161,7 +182,8 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
           kind: 'unavailable',
           reason: 'ca_unavailable',
           message: `grant ${grantId} is revoked, but its certificates could not be added to the CRL (${(error as Error).message}).`,
-          remedy: 'Run the revocation again once the CA service is reachable; the grant already refuses every request.',
+          remedy:
+            'Run the revocation again once the CA service is reachable; the grant already refuses every request.',
           cause: error,
         });
       });
@@ -190,7 +212,12 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       suspended_until: until,
       suspend_reason: request.reason,
     });
-    await this.deps.audit.record({ verb: AuditVerb.GRANT_SUSPEND, grantId, actor: request.actor, reason: request.reason });
+    await this.deps.audit.record({
+      verb: AuditVerb.GRANT_SUSPEND,
+      grantId,
+      actor: request.actor,
+      reason: request.reason,
+    });
     return { grant: grantToProto(grant) };
   }
 
@@ -310,8 +337,13 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       });
       if (!activated) {
         await this.deps.ca
-          .revokeCertificates({ serialNumbers: [certificate.serialNumber], reason: RevocationReason.SUPERSEDED })
-          .catch((error: unknown) => this.deps.logger.error({ err: error, grantId }, 'orphan certificate not revoked'));
+          .revokeCertificates({
+            serialNumbers: [certificate.serialNumber],
+            reason: RevocationReason.SUPERSEDED,
+          })
+          .catch((error: unknown) =>
+            this.deps.logger.error({ err: error, grantId }, 'orphan certificate not revoked'),
+          );
         throw enrollmentTokenGone('the redemption lease ran out');
       }
       await this.deps.audit.record({
@@ -411,14 +443,17 @@ function requireHostname(value: string): string {
     throw new MosaicError({
       kind: 'invalid_argument',
       message: `requesting server "${value.slice(0, 80)}" is not a host name.`,
-      remedy: 'Pass the requesting gateway\'s host name (e.g. home.example.org) or IP address as --peer.',
+      remedy: "Pass the requesting gateway's host name (e.g. home.example.org) or IP address as --peer.",
     });
   }
   return host;
 }
 
 function requireFingerprint(value: string): string {
-  const fingerprint = value.replace(/^sha256:/i, '').replaceAll(':', '').toLowerCase();
+  const fingerprint = value
+    .replace(/^sha256:/i, '')
+    .replaceAll(':', '')
+    .toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(fingerprint)) {
     throw new MosaicError({
       kind: 'invalid_argument',
@@ -455,6 +490,8 @@ function ttl(value: Duration | undefined): number {
 }
 
 function sensitiveNote(scope: NormalizedScope, allowSensitive: boolean): string {
-  const sensitive = scope.resources.filter((resource) => resource === 'credentials' || resource === 'api_keys');
+  const sensitive = scope.resources.filter(
+    (resource) => resource === 'credentials' || resource === 'api_keys',
+  );
   return sensitive.length > 0 && allowSensitive ? `sensitive resources granted: ${sensitive.join(', ')}` : '';
 }

@@ -1,3 +1,4 @@
+import { queryRows } from '@mosaic/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export type TokenRefusal = 'unknown' | 'consumed' | 'expired' | 'in_use';
@@ -11,7 +12,8 @@ export class EnrollmentTokenStore {
   constructor(private readonly dataSource: DataSource) {}
 
   async insert(hash: Buffer, grantId: string, expiresAt: Date): Promise<void> {
-    await this.dataSource.query(
+    await queryRows(
+      this.dataSource,
       'INSERT INTO enrollment_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)',
       [hash, grantId, expiresAt],
     );
@@ -23,7 +25,8 @@ export class EnrollmentTokenStore {
     grantId: string,
     leaseMs: number,
   ): Promise<{ ok: true } | { ok: false; why: TokenRefusal }> {
-    const claimed = await this.dataSource.query(
+    const claimed = await queryRows(
+      this.dataSource,
       `UPDATE enrollment_tokens SET claimed_until = now() + ($3::int * interval '1 millisecond')
        WHERE token_hash = $1 AND grant_id = $2 AND consumed_at IS NULL AND expires_at > now()
          AND (claimed_until IS NULL OR claimed_until < now())
@@ -32,7 +35,8 @@ export class EnrollmentTokenStore {
     );
     if (claimed.length === 1) return { ok: true };
     // Only to tell the caller why; the decision was the UPDATE above.
-    const rows: Array<{ consumed: boolean; expired: boolean }> = await this.dataSource.query(
+    const rows: Array<{ consumed: boolean; expired: boolean }> = await queryRows(
+      this.dataSource,
       `SELECT consumed_at IS NOT NULL AS consumed, expires_at <= now() AS expired
        FROM enrollment_tokens WHERE token_hash = $1 AND grant_id = $2`,
       [hash, grantId],
@@ -45,7 +49,8 @@ export class EnrollmentTokenStore {
   }
 
   async release(hash: Buffer): Promise<void> {
-    await this.dataSource.query(
+    await queryRows(
+      this.dataSource,
       'UPDATE enrollment_tokens SET claimed_until = NULL WHERE token_hash = $1 AND consumed_at IS NULL',
       [hash],
     );
@@ -53,7 +58,8 @@ export class EnrollmentTokenStore {
 
   /** Consumes a claimed token inside the caller's transaction; false if it was not ours to consume. */
   async consume(hash: Buffer, manager: EntityManager): Promise<boolean> {
-    const rows = await manager.query(
+    const rows = await queryRows(
+      manager,
       `UPDATE enrollment_tokens SET consumed_at = now(), claimed_until = NULL
        WHERE token_hash = $1 AND consumed_at IS NULL AND claimed_until IS NOT NULL RETURNING grant_id`,
       [hash],

@@ -1,3 +1,4 @@
+import { queryRows } from '@mosaic/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { GrantStatusName, NormalizedScope } from '../domain/index.js';
 import { type GrantRecord, grantFromRow } from './grant-record.js';
@@ -20,7 +21,8 @@ export class GrantStore {
     rateLimitRpm: number;
     notes: string;
   }): Promise<GrantRecord> {
-    const rows = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `INSERT INTO grants (id, subject_user_id, requesting_server, requesting_ca_fingerprint, scope, rate_limit_rpm,
          status, notes)
        VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING *`,
@@ -34,11 +36,11 @@ export class GrantStore {
         grant.notes,
       ],
     );
-    return grantFromRow(rows[0]);
+    return grantFromRow(rows[0]!);
   }
 
   async get(id: string, runner: Runner = this.dataSource): Promise<GrantRecord | null> {
-    const rows = await runner.query('SELECT * FROM grants WHERE id = $1', [id]);
+    const rows = await queryRows(runner, 'SELECT * FROM grants WHERE id = $1', [id]);
     return rows[0] ? grantFromRow(rows[0]) : null;
   }
 
@@ -64,7 +66,8 @@ export class GrantStore {
     if (options.requestingServer) add('lower(requesting_server) = lower(?)', options.requestingServer);
     if (options.after) add('(created_at, id) > (?, ?)', options.after.createdAt, options.after.id);
     params.push(options.limit);
-    const rows = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `SELECT * FROM grants ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, id LIMIT $${params.length}`,
       params,
@@ -88,7 +91,8 @@ export class GrantStore {
       params.push(value);
       return `${column} = $${params.length}`;
     });
-    const rows = await runner.query(
+    const rows = await queryRows(
+      runner,
       `UPDATE grants SET status = $3, updated_at = now()${assignments.length ? `, ${assignments.join(', ')}` : ''}
        WHERE id = $1 AND status = ANY($2) RETURNING *`,
       params,
@@ -101,7 +105,8 @@ export class GrantStore {
     id: string,
     patch: { scope?: NormalizedScope; rateLimitRpm?: number; notes?: string },
   ): Promise<GrantRecord | null> {
-    const rows = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `UPDATE grants SET
          scope = COALESCE($2::jsonb, scope),
          rate_limit_rpm = COALESCE($3, rate_limit_rpm),
@@ -114,7 +119,8 @@ export class GrantStore {
   }
 
   async idsForSubject(subjectUserId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
+    const rows: Array<{ id: string }> = await queryRows(
+      this.dataSource,
       `SELECT id FROM grants WHERE subject_user_id = $1 AND status <> 'revoked'`,
       [subjectUserId],
     );

@@ -10,13 +10,15 @@ export class CreateGatewayTables1763800000000 implements MigrationInterface {
         id uuid PRIMARY KEY,
         username text NOT NULL UNIQUE,
         display_name text NOT NULL DEFAULT '',
-        created_at timestamptz NOT NULL DEFAULT now(),
-        deleted_at timestamptz
+        email text NOT NULL DEFAULT '',
+        role text NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'admin')),
+        created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await runner.query(`
       CREATE TABLE teams (
         id uuid PRIMARY KEY,
         name text NOT NULL UNIQUE,
+        description text NOT NULL DEFAULT '',
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await runner.query(`
@@ -33,7 +35,11 @@ export class CreateGatewayTables1763800000000 implements MigrationInterface {
         peer_hostname text NOT NULL,
         peer_ca_fingerprint text NOT NULL,
         grant_id uuid NOT NULL UNIQUE,
-        local_user_id uuid REFERENCES users (id),
+        local_user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+        remote_user_id uuid,
+        federation_endpoint text NOT NULL DEFAULT '',
+        trust_bundle_pem text NOT NULL DEFAULT '',
+        trust_bundle_sequence bigint NOT NULL DEFAULT 0,
         client_cert_pem text,
         client_key_sealed bytea,
         cert_serial text,
