@@ -54,6 +54,8 @@ export interface RunTargetOptions {
   config: MosaicConfig;
   /** Key prefix for Valkey (tests isolate runs with a random one). */
   redisPrefix?: string;
+  /** Where secrets come from; the process environment unless given. */
+  env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
 
@@ -83,6 +85,7 @@ export async function runTarget(options: RunTargetOptions): Promise<RunningTarge
 async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer }): Promise<RunningTarget> {
   const { target, config, logger, closer } = options;
   const modules = modulesFor(target);
+  const env = options.env ?? process.env;
 
   let embedded: EmbeddedPostgres | undefined;
   if (config.storage.type === 'pglite') {
@@ -100,12 +103,15 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
   });
   assertBootable(target === 'all' ? 'mosaic (all services)' : `mosaic ${target} service`, dependencies);
 
-  const instanceSecret = await loadInstanceSecret({
-    purpose: 'instance secret for internal service tokens',
-    envName: 'MOSAIC_INTERNAL_KEY',
-    file: path.join(config.dataDir, 'secrets', 'internal.key'),
-    createIfMissing: config.tier === 'local',
-  });
+  const instanceSecret = await loadInstanceSecret(
+    {
+      purpose: 'instance secret for internal service tokens',
+      envName: 'MOSAIC_INTERNAL_KEY',
+      file: path.join(config.dataDir, 'secrets', 'internal.key'),
+      createIfMissing: config.tier === 'local',
+    },
+    env,
+  );
   const internalKeys = deriveEd25519(instanceSecret, 'internal-jwt v1');
   const metrics = new Metrics({ target });
   const adapters: Adapters =
@@ -170,6 +176,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
 
     const running = await module.create({
       config,
+      env,
       target,
       logger: logger.child({ component: module.name }),
       metrics,

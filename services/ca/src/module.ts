@@ -25,7 +25,7 @@ export const caModule: ServiceModule = {
   migrations: [CreateCaTables1763800000000],
   async create(deps) {
     const { config, dataSource } = deps;
-    const sealer = new Sealer(await loadMasterSecret(config));
+    const sealer = new Sealer(await loadMasterSecret(config, deps.env));
     const authorities = new AuthorityStore(dataSource, sealer);
     const { authority, created } = await authorities.ensureActive(
       `Mosaic Federation CA (${config.publicHostname})`,

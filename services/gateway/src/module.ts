@@ -46,7 +46,7 @@ export const gatewayModule: ServiceModule = {
     if (config.tier === 'local') {
       await ensureLocalAdminToken({ dataDir: config.dataDir, keys: adminKeys, logger: deps.logger });
     }
-    const sealer = new Sealer(await loadMasterSecret(config));
+    const sealer = new Sealer(await loadMasterSecret(config, deps.env));
     const ca = deps.clients.client(CaService, 'ca');
     const grants = deps.clients.client(GrantsService, 'grants');
     let adminListener: RunningListener | undefined;

@@ -19,6 +19,8 @@ export interface ServiceClients {
 /** What the runtime hands a service: everything it may touch, nothing global. */
 export interface ServiceDeps {
   config: MosaicConfig;
+  /** Environment the secrets are read from (the process's, unless a test isolates it). */
+  env: NodeJS.ProcessEnv;
   /** The process's target (`all` in monolithic mode). */
   target: Target;
   logger: Logger;

@@ -58,7 +58,7 @@ export function enrollRest(handler: EnrollmentHandler): PlainHandler {
       if (status === 429 && retryAfter) response.setHeader('retry-after', String(retryAfter));
       reply(response, status, {
         error: {
-          code: Code[wire.code]?.toLowerCase() ?? 'unknown',
+          code: (Code[wire.code] ?? 'Unknown').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase(),
           reason: reason ?? null,
           message: wire.rawMessage,
         },

@@ -1,0 +1,116 @@
+import { type Client, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { AdminService } from '@mosaic/contracts/v1/admin_pb';
+import { createLogger, deriveEd25519, loadConfig, type MosaicConfig, mintAdminToken } from '@mosaic/platform';
+import { type RunningTarget, runTarget } from '@mosaic/server';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { randomInternalKey, tempDir } from './mosaic-process.js';
+import { deletePrefix, randomPrefix, redisUrl } from './redis.js';
+
+/**
+ * One complete gateway stack in this process (federated tier: its own Postgres database, its own
+ * Valkey prefix, its own secrets), with every listener on `host` (127.0.0.x) and a free port.
+ */
+export interface TestStack {
+  host: string;
+  config: MosaicConfig;
+  running: RunningTarget;
+  db: TestDatabase;
+  /** The secrets this stack runs with (MOSAIC_INTERNAL_KEY, MOSAIC_MASTER_KEY). */
+  env: Record<string, string>;
+  admin: Client<typeof AdminService>;
+  close(): Promise<void>;
+}
+
+export async function startStack(host: string): Promise<TestStack> {
+  const db = await createTestDatabase();
+  const dataDir = await tempDir();
+  const prefix = randomPrefix();
+  const env = { MOSAIC_INTERNAL_KEY: randomInternalKey(), MOSAIC_MASTER_KEY: randomInternalKey() };
+  const config = loadConfig({
+    env: {
+      MOSAIC_STORAGE_TIER: 'federated',
+      DATABASE_URL: db.url,
+      VALKEY_URL: redisUrl,
+      MOSAIC_MEMORY_TYPE: 'keyword',
+      MOSAIC_DATA_DIR: dataDir.path,
+      MOSAIC_LISTEN: `${host}:0`,
+      MOSAIC_ADMIN_LISTEN: `${host}:0`,
+      MOSAIC_ENROLLMENT_LISTEN: `${host}:0`,
+      MOSAIC_FEDERATION_LISTEN: `${host}:0`,
+      MOSAIC_PUBLIC_HOSTNAME: host,
+    },
+  });
+  let running: RunningTarget;
+  try {
+    running = await runTarget({
+      target: 'all',
+      config,
+      env,
+      redisPrefix: prefix,
+      logger: createLogger({ service: `stack-${host}`, level: process.env.MOSAIC_TEST_LOG_LEVEL ?? 'silent' }),
+    });
+  } catch (error) {
+    await db.drop();
+    await dataDir.remove();
+    throw error;
+  }
+  const { token } = await mintAdminToken(
+    deriveEd25519(Buffer.from(env.MOSAIC_INTERNAL_KEY, 'base64url'), 'admin-token v1'),
+    { subject: 'test-admin', ttlSeconds: 3600 },
+  );
+  const admin = createClient(
+    AdminService,
+    createConnectTransport({
+      baseUrl: running.adminUrl!,
+      httpVersion: '2',
+      interceptors: [
+        (next) => async (request) => {
+          request.header.set('authorization', `Bearer ${token}`);
+          return next(request);
+        },
+      ],
+    }),
+  );
+  return {
+    host,
+    config,
+    running,
+    db,
+    env,
+    admin,
+    async close() {
+      await running.close();
+      await db.drop();
+      await dataDir.remove();
+      await deletePrefix(prefix);
+    },
+  };
+}
+
+/** Creates a user on the stack and a grant for `peerHost` with the given scope; returns the URL. */
+export async function createGrantFor(
+  stack: TestStack,
+  options: { peerHost: string; scope?: unknown; username?: string },
+): Promise<{ userId: string; grantId: string; enrollmentUrl: string; caFingerprint: string }> {
+  const { user } = await stack.admin.createUser({
+    username: options.username ?? `user-${Math.random().toString(36).slice(2, 8)}`,
+  });
+  const created = await stack.admin.createGrant({
+    subjectUserId: user!.id,
+    requestingServer: options.peerHost,
+    scopeJson: JSON.stringify(options.scope ?? { resources: ['tasks', 'notes'] }),
+  });
+  return {
+    userId: user!.id,
+    grantId: created.grant!.id,
+    enrollmentUrl: created.enrollmentUrl,
+    caFingerprint: created.caFingerprint,
+  };
+}
+
+/** host:port of the enrollment listener, read from an enrollment URL. */
+export function enrollmentOrigin(enrollmentUrl: string): { host: string; port: number; token: string } {
+  const url = new URL(enrollmentUrl);
+  return { host: url.hostname, port: Number(url.port), token: url.searchParams.get('token')! };
+}
