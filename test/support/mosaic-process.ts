@@ -21,7 +21,13 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (/^(MOSAIC_|DATABASE_URL$|VALKEY_URL$|REDIS_URL$)/.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, MOSAIC_LOG_LEVEL: 'info', ...extra };
+  // A Valkey key prefix of its own, so processes of different tests never share queues or buckets.
+  return {
+    ...env,
+    MOSAIC_LOG_LEVEL: 'info',
+    MOSAIC_VALKEY_PREFIX: `mosaic-test-${randomBytes(5).toString('hex')}`,
+    ...extra,
+  };
 }
 
 export async function tempDir(prefix = 'mosaic-test-'): Promise<{ path: string; remove(): Promise<void> }> {

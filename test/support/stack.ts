@@ -3,8 +3,8 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { createLogger, deriveEd25519, loadConfig, type MosaicConfig, mintAdminToken } from '@mosaic/platform';
 import { type RunningTarget, runTarget } from '@mosaic/server';
-import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { randomInternalKey, tempDir } from './mosaic-process.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { deletePrefix, randomPrefix, redisUrl } from './redis.js';
 
 /**
@@ -48,7 +48,10 @@ export async function startStack(host: string): Promise<TestStack> {
       config,
       env,
       redisPrefix: prefix,
-      logger: createLogger({ service: `stack-${host}`, level: process.env.MOSAIC_TEST_LOG_LEVEL ?? 'silent' }),
+      logger: createLogger({
+        service: `stack-${host}`,
+        level: process.env.MOSAIC_TEST_LOG_LEVEL ?? 'silent',
+      }),
     });
   } catch (error) {
     await db.drop();

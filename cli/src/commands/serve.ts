@@ -64,5 +64,9 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+    running.logger.info('stopped');
+    // Everything this process opened is closed (or abandoned at its deadline); idle keep-alive
+    // sockets of HTTP clients must not hold a stopped server up.
+    process.exit(0);
   }
 }

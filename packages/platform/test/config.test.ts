@@ -73,7 +73,7 @@ describe('loadConfig', () => {
       const config = loadConfig({ env, cwd: await emptyDir() });
       expect(config.tier).to.equal('federated');
       expect(config.storage).to.deep.equal({ type: 'postgres', url: env.DATABASE_URL });
-      expect(config.queue).to.deep.equal({ type: 'bullmq', url: env.VALKEY_URL });
+      expect(config.queue).to.deep.equal({ type: 'bullmq', url: env.VALKEY_URL, prefix: 'mosaic' });
       expect(config.memory).to.deep.equal({ type: 'pgvector' });
     });
 
@@ -81,7 +81,7 @@ describe('loadConfig', () => {
       const config = loadConfig({ env: { MOSAIC_STORAGE_TIER: 'standalone' }, cwd: await emptyDir() });
       expect(config.tier).to.equal('standalone');
       expect(config.storage).to.deep.equal({ type: 'postgres', url: defaultPostgresUrl });
-      expect(config.queue).to.deep.equal({ type: 'bullmq', url: defaultRedisUrl });
+      expect(config.queue).to.deep.equal({ type: 'bullmq', url: defaultRedisUrl, prefix: 'mosaic' });
       expect(config.memory).to.deep.equal({ type: 'keyword' });
     });
 
@@ -142,7 +142,7 @@ describe('loadConfig', () => {
           env: { MOSAIC_STORAGE_TIER: 'federated', ...tc.env },
           cwd: await emptyDir(),
         });
-        expect(config.queue).to.deep.equal({ type: 'bullmq', url: tc.url });
+        expect(config.queue).to.deep.equal({ type: 'bullmq', url: tc.url, prefix: 'mosaic' });
       });
     }
   });

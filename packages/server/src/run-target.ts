@@ -118,7 +118,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
     config.queue.type === 'bullmq'
       ? createBullmqAdapters({
           url: config.queue.url,
-          prefix: options.redisPrefix ?? 'mosaic',
+          prefix: options.redisPrefix ?? config.queue.prefix,
           connectionName: `mosaic-${target}`,
         })
       : createLocalAdapters();

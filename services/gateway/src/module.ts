@@ -6,8 +6,10 @@ import { QueryService } from '@mosaic/contracts/v1/query_pb';
 import {
   assertPolicyCovers,
   deriveEd25519,
+  errorForLog,
   healthEndpoints,
   loadMasterSecret,
+  MosaicError,
   mergePolicies,
   policyForService,
   type RunningListener,
@@ -24,6 +26,8 @@ import { EnrollmentHandler } from './enrollment/enrollment-handler.js';
 import { startEnrollmentListener } from './enrollment/enrollment-listener.js';
 import { PeerStore } from './peers/peer-store.js';
 import { CreateGatewayTables1763800000000 } from './store/migrations/1763800000000-create-gateway-tables.js';
+
+const enrollmentRetryMs = 5000;
 
 const adminPolicy = mergePolicies(
   policyForService(AdminService, { kind: 'admin' }),
@@ -51,10 +55,19 @@ export const gatewayModule: ServiceModule = {
     const grants = deps.clients.client(GrantsService, 'grants');
     let adminListener: RunningListener | undefined;
     let enrollmentListener: RunningListener | undefined;
-    const enrollmentAddress = () => ({
-      host: config.publicHostname,
-      port: enrollmentListener?.address.port ?? config.listen.enrollment.port,
-    });
+    let retry: NodeJS.Timeout | undefined;
+    let closing = false;
+    const enrollmentAddress = () => {
+      if (!enrollmentListener) {
+        throw new MosaicError({
+          kind: 'unavailable',
+          message:
+            'the enrollment listener is not running yet: the CA service has not issued its certificate.',
+          remedy: `Check that the ca service is up at ${config.serviceUrls.ca} (see \`mosaic gateway doctor\`), then retry.`,
+        });
+      }
+      return { host: config.publicHostname, port: enrollmentListener.address.port };
+    };
     const admin = adminApi({
       service: deps,
       directory: new DirectoryStore(deps.dataSource),
@@ -74,14 +87,39 @@ export const gatewayModule: ServiceModule = {
     });
     return {
       routes: () => {},
+      readiness: [
+        async () => ({
+          name: 'enrollment listener',
+          ok: enrollmentListener !== undefined,
+          latencyMs: 0,
+          detail: enrollmentListener
+            ? enrollmentListener.url
+            : 'waiting for the CA service to issue its certificate',
+        }),
+      ],
       async start() {
-        enrollmentListener = await startEnrollmentListener({
-          config,
-          ca,
-          handler: enrollment,
-          logger: deps.logger,
-          metrics: deps.metrics,
-        });
+        // The enrollment listener needs a certificate from the CA service. Without it the gateway
+        // still serves its admin API (and says why it is not ready), and keeps trying.
+        const openEnrollment = async (): Promise<void> => {
+          if (closing) return;
+          try {
+            enrollmentListener = await startEnrollmentListener({
+              config,
+              ca,
+              handler: enrollment,
+              logger: deps.logger,
+              metrics: deps.metrics,
+            });
+          } catch (error) {
+            deps.logger.warn(
+              { err: errorForLog(error), ca: config.serviceUrls.ca, retryInMs: enrollmentRetryMs },
+              'enrollment listener not started: the CA service did not issue its certificate; retrying',
+            );
+            retry = setTimeout(() => void openEnrollment(), enrollmentRetryMs);
+            retry.unref();
+          }
+        };
+        await openEnrollment();
         adminListener = await startHttpListener({
           name: 'admin',
           address: config.listen.admin,
@@ -100,6 +138,8 @@ export const gatewayModule: ServiceModule = {
       },
       adminUrl: () => adminListener?.url ?? null,
       async close(deadlineMs) {
+        closing = true;
+        clearTimeout(retry);
         await Promise.all([adminListener?.close(deadlineMs), enrollmentListener?.close(deadlineMs)]);
       },
     };

@@ -3,8 +3,8 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { AuditVerb } from '@mosaic/contracts/v1/audit_pb';
 import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
-import { buildCsr, OpensslWorkspace, rsaKeyPair, tamperCsrSignature } from '../../ca/test/support/pki.js';
 import { createGrantFor, enrollmentOrigin, startStack, type TestStack } from '../../../test/support/stack.js';
+import { buildCsr, OpensslWorkspace, rsaKeyPair, tamperCsrSignature } from '../../ca/test/support/pki.js';
 import { createKeyAndCsr } from '../src/pki/key-and-csr.js';
 import { fetchRoot, postEnroll } from './enroll-client.js';
 
@@ -37,7 +37,10 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     const created = await stack.admin.createGrant({
       subjectUserId: user!.id,
       requestingServer: '127.0.0.2',
-      scopeJson: JSON.stringify({ resources: ['tasks', 'notes'], filters: { tasks: { include_personal: false } } }),
+      scopeJson: JSON.stringify({
+        resources: ['tasks', 'notes'],
+        filters: { tasks: { include_personal: false } },
+      }),
     });
     const grant = created.grant!;
     expect(grant.status).to.equal(GrantStatus.PENDING);
@@ -63,8 +66,12 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     const caPem = await fetchRoot(host, port);
     const first = await createKeyAndCsr({ commonName: '127.0.0.2' });
     const body = { grantId: grant.id, token, requestingHostname: '127.0.0.2' };
-    expect((await postEnroll({ host, port, caPem, body: { ...body, csrPem: first.csrPem } })).status).to.equal(201);
-    expect((await postEnroll({ host, port, caPem, body: { ...body, csrPem: first.csrPem } })).status).to.equal(410);
+    expect(
+      (await postEnroll({ host, port, caPem, body: { ...body, csrPem: first.csrPem } })).status,
+    ).to.equal(201);
+    expect(
+      (await postEnroll({ host, port, caPem, body: { ...body, csrPem: first.csrPem } })).status,
+    ).to.equal(410);
   });
 
   it('M2-2: enrollment signs a CSR into a certificate carrying both OIDs with the exact DER encoding; openssl verifies it', async () => {
@@ -84,7 +91,14 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
 
     await workspace.write('root.pem', caPem);
     await workspace.write('client.pem', certificatePem);
-    const verify = await workspace.run(['verify', '-CAfile', 'root.pem', '-purpose', 'sslclient', 'client.pem']);
+    const verify = await workspace.run([
+      'verify',
+      '-CAfile',
+      'root.pem',
+      '-purpose',
+      'sslclient',
+      'client.pem',
+    ]);
     expect(verify.output).to.include('client.pem: OK');
 
     const certificate = new X509Certificate(certificatePem);
@@ -100,7 +114,9 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
       const at = dump.stdout.indexOf(`:${oid}`);
       expect(at, `extension ${oid}`).to.be.greaterThan(0);
       const octets = dump.stdout.slice(at).split('\n').slice(1, 5).join('\n');
-      const hex = [...octets.matchAll(/ - ((?:[0-9a-f]{2}[ -]){1,16})/g)].map((m) => m[1]!.replace(/[ -]/g, '')).join('');
+      const hex = [...octets.matchAll(/ - ((?:[0-9a-f]{2}[ -]){1,16})/g)]
+        .map((m) => m[1]!.replace(/[ -]/g, ''))
+        .join('');
       expect(hex.slice(0, 4 + 72)).to.equal(`0c24${Buffer.from(uuid).toString('hex')}`);
     }
   });
@@ -127,9 +143,10 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     expect(second.body.error!.reason).to.equal('enrollment_token_invalid');
 
     const other = await createGrantFor(stack, { peerHost: '127.0.0.2' });
-    await stack.db.query("UPDATE grants.enrollment_tokens SET expires_at = now() - interval '1 second' WHERE grant_id = $1", [
-      other.grantId,
-    ]);
+    await stack.db.query(
+      "UPDATE grants.enrollment_tokens SET expires_at = now() - interval '1 second' WHERE grant_id = $1",
+      [other.grantId],
+    );
     const expired = await postEnroll({
       host,
       port,
@@ -153,12 +170,24 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
         name: 'a CSR carrying its own Mosaic grant OID',
         csr: () =>
           buildCsr(strong, {
-            extensions: [{ id: grantIdOid, value: Buffer.concat([Buffer.from([0x0c, 0x24]), Buffer.from('00000000-0000-4000-8000-000000000000')]) }],
+            extensions: [
+              {
+                id: grantIdOid,
+                value: Buffer.concat([
+                  Buffer.from([0x0c, 0x24]),
+                  Buffer.from('00000000-0000-4000-8000-000000000000'),
+                ]),
+              },
+            ],
           }),
         message: /1\.3\.6\.1\.4\.1\.99999\.1/,
       },
       { name: 'a CSR with a 1024-bit key', csr: () => buildCsr(weak), message: /1024/ },
-      { name: 'a CSR with a bad signature', csr: () => tamperCsrSignature(buildCsr(strong)), message: /signature/ },
+      {
+        name: 'a CSR with a bad signature',
+        csr: () => tamperCsrSignature(buildCsr(strong)),
+        message: /signature/,
+      },
     ];
     for (const testCase of cases) {
       it(`${testCase.name} is answered 400 with the reason, audited, and the token still enrolls`, async () => {
@@ -170,8 +199,12 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
         expect(refused.status, JSON.stringify(refused.body)).to.equal(400);
         expect(refused.body.error!.message).to.match(testCase.message);
         const good = await createKeyAndCsr({ commonName: 'b' });
-        expect((await postEnroll({ host, port, caPem, body: { ...base, csrPem: good.csrPem } })).status).to.equal(201);
-        const audit = await stack.admin.queryAuditEvents({ filter: { grantId, verbs: [AuditVerb.CSR_REJECT] } });
+        expect(
+          (await postEnroll({ host, port, caPem, body: { ...base, csrPem: good.csrPem } })).status,
+        ).to.equal(201);
+        const audit = await stack.admin.queryAuditEvents({
+          filter: { grantId, verbs: [AuditVerb.CSR_REJECT] },
+        });
         expect(audit.events).to.have.length(1);
       });
     }
@@ -198,7 +231,9 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     const error = await connectError(stack.admin.resumeGrant({ grantId }));
     expect(error.code).to.equal(Code.FailedPrecondition);
     expect(error.rawMessage).to.match(/revoked/);
-    const rows = await stack.db.query<{ status: string }>('SELECT status FROM grants.grants WHERE id = $1', [grantId]);
+    const rows = await stack.db.query<{ status: string }>('SELECT status FROM grants.grants WHERE id = $1', [
+      grantId,
+    ]);
     expect(rows[0]!.status).to.equal('revoked');
   });
 
@@ -207,26 +242,51 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     const { host, port, token } = enrollmentOrigin(enrollmentUrl);
     const caPem = await fetchRoot(host, port);
     const { csrPem } = await createKeyAndCsr({ commonName: 'd' });
-    const enrolled = await postEnroll({ host, port, caPem, body: { grantId, token, csrPem, requestingHostname: '127.0.0.2' } });
+    const enrolled = await postEnroll({
+      host,
+      port,
+      caPem,
+      body: { grantId, token, csrPem, requestingHostname: '127.0.0.2' },
+    });
     const serial = enrolled.body.serialNumber as string;
     const revoked = await stack.admin.revokeGrant({ grantId, reason: 'M6-3' });
     expect(revoked.revokedSerialNumbers).to.deep.equal([serial]);
 
-    const crl = Buffer.from(await (await fetch(`http://${host}:${port}/.well-known/mosaic/crl`)).arrayBuffer());
+    const crl = Buffer.from(
+      await (await fetch(`http://${host}:${port}/.well-known/mosaic/crl`)).arrayBuffer(),
+    );
     await workspace.write('crl.der', crl);
     await workspace.write('ca.pem', caPem);
     await workspace.write('revoked.pem', enrolled.body.certificatePem as string);
-    const verify = await workspace.run(['crl', '-inform', 'DER', '-in', 'crl.der', '-CAfile', 'ca.pem', '-noout', '-verify']);
+    const verify = await workspace.run([
+      'crl',
+      '-inform',
+      'DER',
+      '-in',
+      'crl.der',
+      '-CAfile',
+      'ca.pem',
+      '-noout',
+      '-verify',
+    ]);
     expect(verify.output).to.include('verify OK');
     const text = await workspace.run(['crl', '-inform', 'DER', '-in', 'crl.der', '-noout', '-text']);
     expect(text.stdout.toLowerCase()).to.include(`serial number: ${serial}`);
     expect(text.stdout).to.include('Next Update');
     await workspace.run(['crl', '-inform', 'DER', '-in', 'crl.der', '-out', 'crl.pem']);
-    const check = await workspace.run(['verify', '-crl_check', '-CRLfile', 'crl.pem', '-CAfile', 'ca.pem', 'revoked.pem']);
+    const check = await workspace.run([
+      'verify',
+      '-crl_check',
+      '-CRLfile',
+      'crl.pem',
+      '-CAfile',
+      'ca.pem',
+      'revoked.pem',
+    ]);
     expect(check.output).to.include('certificate revoked');
   });
 
-  it('M6-2: deleting the subject user revokes all of that user\'s grants', async () => {
+  it("M6-2: deleting the subject user revokes all of that user's grants", async () => {
     const { user } = await stack.admin.createUser({ username: 'm6-2-bob' });
     const grantIds: string[] = [];
     for (const peer of ['127.0.0.2', '127.0.0.4']) {
@@ -239,9 +299,10 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     }
     const deleted = await stack.admin.deleteUser({ userId: user!.id });
     expect([...deleted.revokedGrantIds].sort()).to.deep.equal([...grantIds].sort());
-    const rows = await stack.db.query<{ status: string }>('SELECT status FROM grants.grants WHERE id = ANY($1)', [
-      grantIds,
-    ]);
+    const rows = await stack.db.query<{ status: string }>(
+      'SELECT status FROM grants.grants WHERE id = ANY($1)',
+      [grantIds],
+    );
     expect(rows.map((row) => row.status)).to.deep.equal(['revoked', 'revoked']);
   });
 
@@ -250,14 +311,25 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     const { host, port, token } = enrollmentOrigin(enrollmentUrl);
     const caPem = await fetchRoot(host, port);
     const { csrPem } = await createKeyAndCsr({ commonName: 'e' });
-    await postEnroll({ host, port, caPem, body: { grantId, token, csrPem, requestingHostname: '127.0.0.2' } });
+    await postEnroll({
+      host,
+      port,
+      caPem,
+      body: { grantId, token, csrPem, requestingHostname: '127.0.0.2' },
+    });
     await stack.admin.updateGrant({ grantId, rateLimitRpm: 120 });
     await stack.admin.revokeGrant({ grantId, reason: 'done' });
     const { events } = await stack.admin.queryAuditEvents({ filter: { grantId } });
     const verbs = events.map((event) => AuditVerb[event.verb]).reverse();
-    expect(verbs).to.deep.equal(['GRANT_CREATE', 'ENROLLMENT_TOKEN_CREATE', 'ENROLL', 'GRANT_UPDATE', 'GRANT_REVOKE']);
-    expect(JSON.stringify(events, (_, value) => (typeof value === 'bigint' ? value.toString() : value))).not.to.include(
-      token,
-    );
+    expect(verbs).to.deep.equal([
+      'GRANT_CREATE',
+      'ENROLLMENT_TOKEN_CREATE',
+      'ENROLL',
+      'GRANT_UPDATE',
+      'GRANT_REVOKE',
+    ]);
+    expect(
+      JSON.stringify(events, (_, value) => (typeof value === 'bigint' ? value.toString() : value)),
+    ).not.to.include(token);
   });
 });

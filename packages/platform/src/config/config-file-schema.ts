@@ -26,6 +26,7 @@ export const configFileSchema = {
       properties: {
         type: { enum: [...queueTypes] },
         url: { type: 'string', minLength: 1 },
+        prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
       },
     },
     memory: {
@@ -61,7 +62,7 @@ export const configFileSchema = {
 export interface ConfigFile {
   tier?: string;
   storage?: { type: string; url?: string; dir?: string };
-  queue?: { type: string; url?: string };
+  queue?: { type: string; url?: string; prefix?: string };
   memory?: { type: string };
   dataDir?: string;
   listen?: { internal?: string; admin?: string; federation?: string; enrollment?: string };

@@ -22,7 +22,8 @@ export interface ListenAddress {
 }
 
 export type StorageConfig = { type: 'pglite'; dir: string } | { type: 'postgres'; url: string };
-export type QueueConfig = { type: 'local' } | { type: 'bullmq'; url: string };
+/** `prefix` namespaces every Valkey key, so several instances can share one Valkey. */
+export type QueueConfig = { type: 'local' } | { type: 'bullmq'; url: string; prefix: string };
 
 /** The resolved configuration of one process: file, then environment, then tier defaults. */
 export interface MosaicConfig {

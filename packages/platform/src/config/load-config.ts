@@ -209,7 +209,14 @@ function resolveQueue(input: { tier: Tier; file: ConfigFile; env: NodeJS.Process
       'Use redis://host:6379 or rediss://host:6380 for TLS.',
     );
   }
-  return { type, url };
+  const prefix = env.MOSAIC_VALKEY_PREFIX ?? file.queue?.prefix ?? 'mosaic';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new ConfigError(
+      `queue.prefix (MOSAIC_VALKEY_PREFIX) "${prefix.slice(0, 80)}" is not valid.`,
+      'Use 1-64 letters, digits, dots, dashes or underscores.',
+    );
+  }
+  return { type, url, prefix };
 }
 
 function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

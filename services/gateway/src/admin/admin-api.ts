@@ -184,6 +184,8 @@ export function adminApi(deps: AdminApiDeps): ServiceImpl<typeof AdminService> {
     async createGrant(request: CreateGrantRequest, context) {
       const subjectUserId = requireUuid(request.subjectUserId, 'subject_user_id');
       if (!(await deps.directory.getUser(subjectUserId))) throw userNotFound(subjectUserId);
+      // Refuse before anything is written when no enrollment URL could be handed out.
+      deps.enrollmentAddress();
       const created = await deps.grants.createGrant({
         subjectUserId,
         requestingServer: request.requestingServer,

@@ -34,10 +34,10 @@ export async function startEnrollmentListener(deps: {
 }): Promise<RunningListener> {
   const host = deps.config.publicHostname;
   const { privateKeyPem, csrPem } = await createKeyAndCsr({ commonName: host });
-  const issued = await deps.ca.issueServerCertificate({
-    csrPem,
-    ...(isIP(host) ? { ipAddresses: [host] } : { dnsNames: [host] }),
-  });
+  const issued = await deps.ca.issueServerCertificate(
+    { csrPem, ...(isIP(host) ? { ipAddresses: [host] } : { dnsNames: [host] }) },
+    { timeoutMs: deps.config.probeTimeoutMs },
+  );
   const certificate = issued.certificate!;
   const publicPaths = publicPkiPaths(deps.ca);
   const rest = enrollRest(deps.handler);
