@@ -1,3 +1,4 @@
+import AdminReseal from './commands/admin/reseal.js';
 import AdminTokenCreate from './commands/admin/token/create.js';
 import FederationGrantCreate from './commands/federation/grant/create.js';
 import FederationGrantEnrollmentUrl from './commands/federation/grant/enrollment-url.js';
@@ -24,6 +25,7 @@ export const COMMANDS = {
   serve: Serve,
   'gateway:doctor': GatewayDoctor,
   'admin:token:create': AdminTokenCreate,
+  'admin:reseal': AdminReseal,
   'federation:grant:create': FederationGrantCreate,
   'federation:grant:list': FederationGrantList,
   'federation:grant:show': FederationGrantShow,

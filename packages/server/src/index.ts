@@ -1,2 +1,3 @@
+export * from './reseal-instance.js';
 export * from './run-target.js';
 export * from './service-modules.js';

@@ -1,1 +1,2 @@
 export { caModule } from './module.js';
+export { AuthorityStore } from './store/authority-store.js';
