@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AuthorityStore, caModule } from '@mosaic/ca';
 import { gatewayModule, resealPeerKeys } from '@mosaic/gateway';
 import {
@@ -27,17 +28,25 @@ export async function resealInstance(options: {
 }): Promise<ResealReport[]> {
   const from = new Sealer(options.from);
   const to = new Sealer(options.to);
-  let embedded: EmbeddedPostgres | undefined;
-  const url =
-    options.config.storage.type === 'pglite'
-      ? (embedded = await startEmbeddedPostgres({ dir: options.config.storage.dir })).url
-      : options.config.storage.url;
   const reports: ResealReport[] = [];
+  const opened: EmbeddedPostgres[] = [];
+  const { storage } = options.config;
   try {
     for (const [module, reseal, table] of [
       [caModule, AuthorityStore.reseal, 'ca.authorities'],
       [gatewayModule, resealPeerKeys, 'gateway.peers'],
     ] as const) {
+      let url: string;
+      if (storage.type === 'pglite') {
+        const store = await startEmbeddedPostgres({
+          dir: path.join(storage.dir, module.name),
+          searchPath: [module.schema, 'public'],
+        });
+        opened.push(store);
+        url = store.url;
+      } else {
+        url = storage.url;
+      }
       const dataSource = createServiceDataSource({
         url,
         schema: module.schema,
@@ -56,7 +65,7 @@ export async function resealInstance(options: {
       }
     }
   } finally {
-    await embedded?.close();
+    for (const store of opened) await store.close();
   }
   return reports;
 }

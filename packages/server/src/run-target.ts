@@ -29,6 +29,7 @@ import {
   type RunningService,
   runMigrations,
   ServiceHealth,
+  type ServiceName,
   serverInterceptors,
   startEmbeddedPostgres,
   startHttpListener,
@@ -87,12 +88,22 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
   const modules = modulesFor(target);
   const env = options.env ?? process.env;
 
-  let embedded: EmbeddedPostgres | undefined;
+  // The embedded store: one PGlite per service, each in its own folder with its schema on the
+  // search_path (PGlite multiplexes every connection onto one session, so the path cannot differ
+  // per connection). Postgres serves all schemas from one database.
+  const embedded = new Map<ServiceName, EmbeddedPostgres>();
   if (config.storage.type === 'pglite') {
-    embedded = await startEmbeddedPostgres({ dir: config.storage.dir });
-    closer.add('embedded postgres', () => embedded?.close());
+    for (const module of modules) {
+      const store = await startEmbeddedPostgres({
+        dir: path.join(config.storage.dir, module.name),
+        searchPath: [module.schema, 'public'],
+      });
+      embedded.set(module.name, store);
+      closer.add(`embedded store of ${module.name}`, () => store.close());
+    }
   }
-  const postgresUrl = embedded ? embedded.url : (config.storage as { url: string }).url;
+  const urlOf = (name: ServiceName) => embedded.get(name)?.url ?? (config.storage as { url: string }).url;
+  const postgresUrl = urlOf(modules[0]!.name);
   const dependencies = await detectDependencies({
     tier: config.tier,
     postgresUrl,
@@ -161,11 +172,11 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
 
   for (const module of modules) {
     const dataSource = createServiceDataSource({
-      url: postgresUrl,
+      url: urlOf(module.name),
       schema: module.schema,
       entities: module.entities,
       migrations: module.migrations,
-      poolSize: embedded ? 2 : 10,
+      poolSize: embedded.size > 0 ? 2 : 10,
       applicationName: `mosaic-${module.name}`,
       connectTimeoutMs: config.probeTimeoutMs,
     });
@@ -185,7 +196,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
       clients: clients.forCaller(module.name),
       instanceSecret,
       internalKeys,
-      postgresUrl,
+      postgresUrl: urlOf(module.name),
       dependencies,
       processHealth,
     });

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { AuditService } from '@mosaic/contracts/v1/audit_pb';
 import { CaService } from '@mosaic/contracts/v1/ca_pb';
@@ -21,11 +22,18 @@ import {
 } from '@mosaic/platform';
 import { adminApi } from './admin/admin-api.js';
 import { ensureLocalAdminToken } from './admin/local-admin-token.js';
+import { ItemStore } from './data/item-store.js';
+import { VisibleItemViews } from './data/visible-item-views.js';
 import { DirectoryStore } from './directory/directory-store.js';
 import { EnrollmentHandler } from './enrollment/enrollment-handler.js';
 import { startEnrollmentListener } from './enrollment/enrollment-listener.js';
+import { federationApi } from './federation/server/federation-api.js';
+import { type FederationListener, startFederationListener } from './federation/server/federation-listener.js';
+import { PageTokens } from './federation/server/page-token.js';
 import { PeerStore } from './peers/peer-store.js';
+import { obtainServerIdentity, type ServerIdentity } from './pki/server-identity.js';
 import { CreateGatewayTables1763800000000 } from './store/migrations/1763800000000-create-gateway-tables.js';
+import { CreateItemTables1763900000000 } from './store/migrations/1763900000000-create-item-tables.js';
 
 const enrollmentRetryMs = 5000;
 
@@ -43,7 +51,7 @@ export const gatewayModule: ServiceModule = {
   services: [],
   policy: new Map(),
   entities: [],
-  migrations: [CreateGatewayTables1763800000000],
+  migrations: [CreateGatewayTables1763800000000, CreateItemTables1763900000000],
   async create(deps) {
     const { config } = deps;
     const adminKeys = deriveEd25519(deps.instanceSecret, 'admin-token v1');
@@ -55,6 +63,8 @@ export const gatewayModule: ServiceModule = {
     const grants = deps.clients.client(GrantsService, 'grants');
     let adminListener: RunningListener | undefined;
     let enrollmentListener: RunningListener | undefined;
+    let federation: FederationListener | undefined;
+    let identity: ServerIdentity | undefined;
     let retry: NodeJS.Timeout | undefined;
     let closing = false;
     const enrollmentAddress = () => {
@@ -68,8 +78,10 @@ export const gatewayModule: ServiceModule = {
       }
       return { host: config.publicHostname, port: enrollmentListener.address.port };
     };
+    const itemStore = new ItemStore(deps.dataSource);
     const admin = adminApi({
       service: deps,
+      items: itemStore,
       directory: new DirectoryStore(deps.dataSource),
       peers: new PeerStore(deps.dataSource),
       sealer,
@@ -83,18 +95,27 @@ export const gatewayModule: ServiceModule = {
       grants,
       ca,
       rateLimiter: deps.adapters.rateLimiter,
-      federationEndpoint: () => `https://${config.publicHostname}:${config.listen.federation.port}`,
+      federationEndpoint: () =>
+        `https://${config.publicHostname}:${federation?.listener.address.port ?? config.listen.federation.port}`,
+    });
+    const federationApiImpl = federationApi({
+      items: new VisibleItemViews(itemStore),
+      pageTokens: new PageTokens(
+        Buffer.from(hkdfSync('sha256', deps.instanceSecret, '', 'mosaic page-token v1', 32)),
+      ),
+      serverVersion: '0.1.0',
     });
     return {
       routes: () => {},
       readiness: [
         async () => ({
-          name: 'enrollment listener',
-          ok: enrollmentListener !== undefined,
+          name: 'enrollment and federation listeners',
+          ok: enrollmentListener !== undefined && federation !== undefined,
           latencyMs: 0,
-          detail: enrollmentListener
-            ? enrollmentListener.url
-            : 'waiting for the CA service to issue its certificate',
+          detail:
+            enrollmentListener && federation
+              ? `${enrollmentListener.url}, ${federation.listener.url}`
+              : 'waiting for the CA service to issue the server certificate',
         }),
       ],
       async start() {
@@ -103,10 +124,23 @@ export const gatewayModule: ServiceModule = {
         const openEnrollment = async (): Promise<void> => {
           if (closing) return;
           try {
-            enrollmentListener = await startEnrollmentListener({
+            identity ??= await obtainServerIdentity(ca, config);
+            enrollmentListener ??= await startEnrollmentListener({
               config,
               ca,
+              identity,
               handler: enrollment,
+              logger: deps.logger,
+              metrics: deps.metrics,
+            });
+            federation ??= await startFederationListener({
+              config,
+              identity,
+              ca,
+              grants,
+              rateLimiter: deps.adapters.rateLimiter,
+              pubsub: deps.adapters.pubsub,
+              api: federationApiImpl,
               logger: deps.logger,
               metrics: deps.metrics,
             });
@@ -140,7 +174,11 @@ export const gatewayModule: ServiceModule = {
       async close(deadlineMs) {
         closing = true;
         clearTimeout(retry);
-        await Promise.all([adminListener?.close(deadlineMs), enrollmentListener?.close(deadlineMs)]);
+        await Promise.all([
+          adminListener?.close(deadlineMs),
+          enrollmentListener?.close(deadlineMs),
+          federation?.close(deadlineMs),
+        ]);
       },
     };
   },

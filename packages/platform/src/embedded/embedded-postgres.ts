@@ -18,12 +18,25 @@ export interface EmbeddedPostgresOptions {
   dir: string;
   /** Concurrent client connections multiplexed onto PGlite's single session. */
   maxConnections?: number;
+  /**
+   * search_path of the one session every connection shares. PGlite ignores per-connection startup
+   * options, so a service gets an embedded store of its own with its schema set here.
+   */
+  searchPath?: string[];
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   if (!options.dir.startsWith('memory://')) await mkdir(options.dir, { recursive: true });
   const db = await PGlite.create({ dataDir: options.dir, extensions: { vector } });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+  if (options.searchPath) {
+    for (const schema of options.searchPath) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    }
+    // The schema must exist before it can be first on the path; migrations fill it.
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${options.searchPath[0]}`);
+    await db.exec(`SET search_path TO ${options.searchPath.join(', ')}`);
+  }
   const server = new PGLiteSocketServer({
     db,
     host: '127.0.0.1',

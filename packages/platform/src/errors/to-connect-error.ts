@@ -1,8 +1,13 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { ErrorDetailSchema, type ErrorReason, ErrorReason as Reasons } from '@mosaic/contracts/v1/common_pb';
+import {
+  ErrorDetailSchema,
+  type ErrorReason,
+  RateLimitDetailSchema,
+  ErrorReason as Reasons,
+} from '@mosaic/contracts/v1/common_pb';
 import type { ErrorReasonName } from './error-reason.js';
-import { type ErrorKind, isMosaicError } from './mosaic-error.js';
+import { type ErrorKind, isMosaicError, isRateLimitedError } from './mosaic-error.js';
 
 const codeByKind: Record<ErrorKind, Code> = {
   invalid_argument: Code.InvalidArgument,
@@ -23,6 +28,23 @@ const codeByKind: Record<ErrorKind, Code> = {
  */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
+  if (isRateLimitedError(error)) {
+    const retryAfter = create(RateLimitDetailSchema, {
+      retryAfter: { seconds: BigInt(error.retryAfterSeconds) },
+    });
+    return new ConnectError(
+      error.describe(),
+      Code.ResourceExhausted,
+      new Headers({ 'retry-after': String(error.retryAfterSeconds) }),
+      [
+        {
+          desc: ErrorDetailSchema,
+          value: create(ErrorDetailSchema, { reason: Reasons.RATE_LIMITED, remedy: error.remedy }),
+        },
+        { desc: RateLimitDetailSchema, value: retryAfter },
+      ],
+    );
+  }
   if (isMosaicError(error)) {
     const details = error.reason
       ? [

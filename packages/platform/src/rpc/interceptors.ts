@@ -118,11 +118,14 @@ export function serverInterceptors(options: {
   logger: Logger;
   metrics: Metrics;
   auth: AuthenticationOptions;
+  /** Authorization, rate limits, audit: after authentication, before the handler. */
+  after?: Interceptor[];
 }): Interceptor[] {
   return [
     requestLogger(options.logger),
     rpcMetrics(options.metrics),
     authentication(options.auth),
+    ...(options.after ?? []),
     errorMapping(),
   ];
 }

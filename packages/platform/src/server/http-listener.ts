@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import {
   type ConnectRouter,
+  type ContextValues,
   createContextKey,
   createContextValues,
   type Interceptor,
@@ -30,6 +32,8 @@ export interface HttpListenerOptions {
    * peer's first contact: the CA bundle it checks against a pinned fingerprint, the CRL).
    */
   tls?: { secure: http2.SecureServerOptions; insecure?: PlainHandler };
+  /** Values handlers see in their context, read from the request (default: the remote address). */
+  contextValues?: (request: http.IncomingMessage | http2.Http2ServerRequest) => ContextValues;
   logger: Logger;
 }
 
@@ -42,6 +46,8 @@ export interface RunningListener {
   inFlight(): number;
   /** Replaces key, certificate, CA or CRL of a TLS listener for new handshakes. */
   setSecureContext(options: http2.SecureServerOptions): void;
+  /** New TLS session-ticket keys: tickets issued before cannot resume a session. */
+  rotateTicketKeys(): void;
   /** Stops accepting, lets in-flight calls finish, then ends connections; hard-closes at the deadline. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -63,8 +69,9 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   const connect = connectNodeAdapter({
     routes: options.routes,
     interceptors: options.interceptors,
-    contextValues: (request) =>
-      createContextValues().set(remoteAddressKey, request.socket.remoteAddress ?? 'unknown'),
+    contextValues:
+      options.contextValues ??
+      ((request) => createContextValues().set(remoteAddressKey, request.socket.remoteAddress ?? 'unknown')),
   });
 
   const handle = async (
@@ -171,6 +178,10 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
     setSecureContext(secureOptions) {
       if (!secure) throw new Error(`listener ${options.name} does not serve TLS`);
       secure.setSecureContext(secureOptions);
+    },
+    rotateTicketKeys() {
+      if (!secure) throw new Error(`listener ${options.name} does not serve TLS`);
+      secure.setTicketKeys(randomBytes(48));
     },
     close(deadlineMs: number) {
       closing ??= (async () => {

@@ -26,6 +26,8 @@ import {
   type ServiceDeps,
   withUnimplemented,
 } from '@mosaic/platform';
+import type { ItemStore } from '../data/item-store.js';
+import { createItem, deleteItem, updateItem } from '../data/items-admin.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import { enrollWithPeer } from '../peers/enroll-with-peer.js';
 import type { PeerStatusName, PeerStore } from '../peers/peer-store.js';
@@ -38,6 +40,7 @@ const apiVersion = 'mosaic.federation.v1';
 export interface AdminApiDeps {
   service: ServiceDeps;
   directory: DirectoryStore;
+  items: ItemStore;
   peers: PeerStore;
   sealer: Sealer;
   grants: Client<typeof GrantsService>;
@@ -178,6 +181,17 @@ export function adminApi(deps: AdminApiDeps): ServiceImpl<typeof AdminService> {
         members: page.map((member) => ({ ...member, addedAt: ts(member.addedAt) })),
         nextPageToken: members.length > limit ? encodeCursor({ u: page.at(-1)!.userId }) : '',
       };
+    },
+
+    // Local data (never crosses gateways)
+    async createItem(request) {
+      return createItem(deps.items, request);
+    },
+    async updateItem(request) {
+      return updateItem(deps.items, request);
+    },
+    async deleteItem(request) {
+      return deleteItem(deps.items, request);
     },
 
     // Grants (this gateway serving)

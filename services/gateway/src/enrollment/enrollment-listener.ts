@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Client } from '@connectrpc/connect';
 import type { CaService } from '@mosaic/contracts/v1/ca_pb';
 import { EnrollmentService } from '@mosaic/contracts/v1/enrollment_pb';
@@ -14,7 +13,7 @@ import {
   startHttpListener,
   withUnimplemented,
 } from '@mosaic/platform';
-import { createKeyAndCsr } from '../pki/key-and-csr.js';
+import type { ServerIdentity } from '../pki/server-identity.js';
 import { enrollRest } from './enroll-rest.js';
 import type { EnrollmentHandler } from './enrollment-handler.js';
 import { publicPkiPaths } from './public-paths.js';
@@ -28,17 +27,11 @@ const policy = policyForService(EnrollmentService, { kind: 'public' });
 export async function startEnrollmentListener(deps: {
   config: MosaicConfig;
   ca: Client<typeof CaService>;
+  identity: ServerIdentity;
   handler: EnrollmentHandler;
   logger: Logger;
   metrics: Metrics;
 }): Promise<RunningListener> {
-  const host = deps.config.publicHostname;
-  const { privateKeyPem, csrPem } = await createKeyAndCsr({ commonName: host });
-  const issued = await deps.ca.issueServerCertificate(
-    { csrPem, ...(isIP(host) ? { ipAddresses: [host] } : { dnsNames: [host] }) },
-    { timeoutMs: deps.config.probeTimeoutMs },
-  );
-  const certificate = issued.certificate!;
   const publicPaths = publicPkiPaths(deps.ca);
   const rest = enrollRest(deps.handler);
   const plain: PlainHandler = async (request, response) =>
@@ -47,7 +40,7 @@ export async function startEnrollmentListener(deps: {
     name: 'enrollment',
     address: deps.config.listen.enrollment,
     tls: {
-      secure: { key: privateKeyPem, cert: [certificate.certificatePem, ...certificate.caChainPem].join('') },
+      secure: { key: deps.identity.keyPem, cert: deps.identity.certificateChainPem },
       insecure: publicPaths,
     },
     routes: (router) =>

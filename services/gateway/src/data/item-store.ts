@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import { MosaicError, queryRows, requireUuid } from '@mosaic/platform';
+import type { DataSource } from 'typeorm';
+import { type ResourceName, resourceNoun } from './resource-names.js';
+
+export type TaskStatusName = 'open' | 'in_progress' | 'done' | 'cancelled';
+
+/** Who owns an item: a local user personally, or a local team. */
+export type ItemOwner = { kind: 'user'; id: string } | { kind: 'team'; id: string };
+
+/**
+ * The editable fields of an item. Fields that do not belong to the item's resource are null
+ * (a note has no status; only credentials and API keys have a masked value).
+ */
+export interface ItemContent {
+  /** Title; the name of a credential or API key. */
+  title: string;
+  body: string;
+  /** Lowercase labels. */
+  tags: string[];
+  /** Tasks only. On update, null keeps the stored status. */
+  status: TaskStatusName | null;
+  dueAt: Date | null;
+  /** Credentials only. */
+  kind: string | null;
+  username: string | null;
+  url: string | null;
+  /** API keys only. */
+  provider: string | null;
+  /** Credentials and API keys: the masked rendering. The secret itself is never stored here. */
+  maskedValue: string | null;
+  expiresAt: Date | null;
+}
+
+export interface NewItem extends ItemContent {
+  resource: ResourceName;
+  owner: ItemOwner;
+}
+
+export interface ItemChange extends ItemContent {
+  resource: ResourceName;
+  id: string;
+}
+
+export interface ItemRecord extends ItemContent {
+  id: string;
+  resource: ResourceName;
+  owner: ItemOwner;
+  createdAt: Date;
+  /** Millisecond precision (the store truncates), so a JS Date is an exact paging key. */
+  updatedAt: Date;
+}
+
+/** Where a page ends: the (updated_at, id) of its last item. */
+export interface ItemKey {
+  updatedAt: Date;
+  id: string;
+}
+
+/**
+ * What a caller may see of the user's items, on top of native RBAC (SPEC §4 step 7). It can only
+ * narrow: teams the user is not a member of stay invisible whatever this says.
+ */
+export interface ItemAccess {
+  /** false hides the user's personal items. */
+  includePersonal: boolean;
+  /** null: every team the user belongs to. A list: only those teams (and only those the user belongs to); [] = none. */
+  includeTeams: readonly string[] | null;
+}
+
+/** The request's own narrowing (ItemFilter): applied after RBAC and access, never widening them. */
+export interface ItemListFilter {
+  /** Only items of these teams; absent or empty means no team narrowing. Personal items follow includePersonal. */
+  teamIds?: readonly string[];
+  /** false leaves personal items out; absent or true keeps them (when access allows). */
+  includePersonal?: boolean;
+  /** Only items modified at or after this time. */
+  updatedAfter?: Date;
+  /** Only items carrying every one of these tags. */
+  tags?: readonly string[];
+}
+
+export interface ListVisibleOptions {
+  resource: ResourceName;
+  userId: string;
+  access: ItemAccess;
+  filter?: ItemListFilter;
+  /** Rows returned at most (ask for one more than the page to learn whether another page follows). */
+  limit: number;
+  /** The key of the last item of the previous page; omitted for the first page. */
+  after?: ItemKey;
+}
+
+export interface GetVisibleOptions {
+  resource: ResourceName;
+  id: string;
+  userId: string;
+  access: ItemAccess;
+}
+
+/** Rows per query at most: max_rows_per_query (10000) plus the one that tells whether a next page exists. */
+const maxLimit = 10_001;
+
+const columns = `i.id, i.resource, i.owner_user_id, i.owner_team_id, i.title, i.body, i.tags, i.status, i.due_at,
+  i.kind, i.username, i.url, i.provider, i.masked_value, i.expires_at, i.created_at, i.updated_at`;
+
+/**
+ * Native RBAC ∩ access ∩ request filter, evaluated in SQL at query time (memberships are read by
+ * the same statement, so a removed membership hides the team's items from the next query on).
+ * $1 resource, $2 user, $3 personal visible, $4 access teams (NULL = all), $5 filter teams (NULL = all).
+ */
+const visibleItems = `
+  FROM items i
+  WHERE i.resource = $1
+    AND (
+      ($3::boolean AND i.owner_user_id = $2::uuid)
+      OR i.owner_team_id IN (
+        SELECT m.team_id FROM memberships m
+        WHERE m.user_id = $2::uuid
+          AND ($4::uuid[] IS NULL OR m.team_id = ANY ($4::uuid[]))
+          AND ($5::uuid[] IS NULL OR m.team_id = ANY ($5::uuid[]))
+      )
+    )`;
+
+/**
+ * The items of the five resources on this gateway. The read side answers what a user may see
+ * (SPEC §4 steps 6-7), one SQL statement per call; nothing is filtered in memory after reading.
+ */
+export class ItemStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Creates an item; not_found when the owning user or team does not exist (checked in the same statement). */
+  async create(input: NewItem): Promise<ItemRecord> {
+    const ownerUserId = input.owner.kind === 'user' ? input.owner.id : null;
+    const ownerTeamId = input.owner.kind === 'team' ? input.owner.id : null;
+    const rows = await queryRows(
+      this.dataSource,
+      `INSERT INTO items AS i (id, resource, owner_user_id, owner_team_id, title, body, tags, status, due_at,
+         kind, username, url, provider, masked_value, expires_at)
+       SELECT $1::uuid, $2::text, $3::uuid, $4::uuid, $5::text, $6::text, $7::text[], $8::text, $9::timestamptz,
+         $10::text, $11::text, $12::text, $13::text, $14::text, $15::timestamptz
+       WHERE EXISTS (SELECT 1 FROM users WHERE id = $3::uuid) OR EXISTS (SELECT 1 FROM teams WHERE id = $4::uuid)
+       RETURNING ${columns}`,
+      [randomUUID(), input.resource, ownerUserId, ownerTeamId, ...contentParams(input)],
+    );
+    if (!rows[0]) throw ownerNotFound(input.owner);
+    return itemFromRow(rows[0]);
+  }
+
+  /** Replaces the editable fields; owner and resource stay. Null when no such item of that resource exists. */
+  async update(input: ItemChange): Promise<ItemRecord | null> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE items AS i SET title = $3, body = $4, tags = $5::text[], status = COALESCE($6::text, i.status),
+         due_at = $7, kind = $8, username = $9, url = $10, provider = $11, masked_value = $12, expires_at = $13,
+         updated_at = date_trunc('milliseconds', now())
+       WHERE i.id = $1 AND i.resource = $2
+       RETURNING ${columns}`,
+      [requireUuid(input.id, 'id'), input.resource, ...contentParams(input)],
+    );
+    return rows[0] ? itemFromRow(rows[0]) : null;
+  }
+
+  /** Deletes an item; false when no such item of that resource exists. */
+  async delete(resource: ResourceName, id: string): Promise<boolean> {
+    const rows = await queryRows(
+      this.dataSource,
+      'DELETE FROM items WHERE id = $1 AND resource = $2 RETURNING id',
+      [requireUuid(id, 'id'), resource],
+    );
+    return rows.length === 1;
+  }
+
+  /** An item whoever owns it: for the local admin API only, never for a user- or peer-facing read. */
+  async getUnscoped(resource: ResourceName, id: string): Promise<ItemRecord | null> {
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT ${columns} FROM items i WHERE i.id = $1 AND i.resource = $2`,
+      [requireUuid(id, 'id'), resource],
+    );
+    return rows[0] ? itemFromRow(rows[0]) : null;
+  }
+
+  /**
+   * The items of `resource` the user may see through `access`, narrowed by `filter`, newest change
+   * first: ordered by (updated_at DESC, id DESC) and paged by that key.
+   */
+  async listVisible(options: ListVisibleOptions): Promise<ItemRecord[]> {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) {
+      throw new RangeError(`limit must be an integer from 1 to ${maxLimit}, not ${options.limit}`);
+    }
+    const filter = options.filter ?? {};
+    const after = options.after
+      ? { updatedAt: options.after.updatedAt, id: requireUuid(options.after.id, 'id') }
+      : null;
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT ${columns} ${visibleItems}
+         AND ($6::timestamptz IS NULL OR i.updated_at >= $6::timestamptz)
+         AND i.tags @> $7::text[]
+         AND ($8::timestamptz IS NULL OR (i.updated_at, i.id) < ($8::timestamptz, $9::uuid))
+       ORDER BY i.updated_at DESC, i.id DESC
+       LIMIT $10`,
+      [
+        ...visibilityParams(options, filter),
+        filter.updatedAfter ?? null,
+        (filter.tags ?? []).map((tag) => tag.trim().toLowerCase()),
+        after?.updatedAt ?? null,
+        after?.id ?? null,
+        options.limit,
+      ],
+    );
+    return rows.map(itemFromRow);
+  }
+
+  /**
+   * One item if the user may see it through `access`; null when it does not exist and when it is
+   * not visible alike, from the same statement, so callers cannot tell the two apart.
+   */
+  async getVisible(options: GetVisibleOptions): Promise<ItemRecord | null> {
+    const rows = await queryRows(this.dataSource, `SELECT ${columns} ${visibleItems} AND i.id = $6::uuid`, [
+      ...visibilityParams(options, {}),
+      requireUuid(options.id, 'id'),
+    ]);
+    return rows[0] ? itemFromRow(rows[0]) : null;
+  }
+
+  /** The teams the user belongs to now (native RBAC's team part). */
+  async visibleTeamIds(userId: string): Promise<string[]> {
+    const rows = await queryRows<{ team_id: string }>(
+      this.dataSource,
+      'SELECT team_id FROM memberships WHERE user_id = $1 ORDER BY team_id',
+      [requireUuid(userId, 'user_id')],
+    );
+    return rows.map((row) => row.team_id);
+  }
+}
+
+/** The paging key of an item: pass the last item of a page as `after` for the next one. */
+export function itemKey(item: ItemRecord): ItemKey {
+  return { updatedAt: item.updatedAt, id: item.id };
+}
+
+/** $1-$5 of `visibleItems`. */
+function visibilityParams(
+  options: { resource: ResourceName; userId: string; access: ItemAccess },
+  filter: ItemListFilter,
+): unknown[] {
+  const filterTeams = filter.teamIds?.length ? filter.teamIds.map((id) => requireUuid(id, 'team_ids')) : null;
+  return [
+    options.resource,
+    requireUuid(options.userId, 'user_id'),
+    options.access.includePersonal && filter.includePersonal !== false,
+    options.access.includeTeams === null
+      ? null
+      : options.access.includeTeams.map((id) => requireUuid(id, 'include_teams')),
+    filterTeams,
+  ];
+}
+
+/** Parameters of the editable fields, in the order title, body, tags, status, due_at, kind, username, url, provider, masked_value, expires_at. */
+function contentParams(content: ItemContent): unknown[] {
+  return [
+    content.title,
+    content.body,
+    content.tags,
+    content.status,
+    content.dueAt,
+    content.kind,
+    content.username,
+    content.url,
+    content.provider,
+    content.maskedValue,
+    content.expiresAt,
+  ];
+}
+
+function itemFromRow(row: Record<string, unknown>): ItemRecord {
+  const ownerUserId = row.owner_user_id as string | null;
+  return {
+    id: row.id as string,
+    resource: row.resource as ResourceName,
+    owner: ownerUserId
+      ? { kind: 'user', id: ownerUserId }
+      : { kind: 'team', id: row.owner_team_id as string },
+    title: row.title as string,
+    body: row.body as string,
+    tags: (row.tags as string[] | null) ?? [],
+    status: (row.status as TaskStatusName | null) ?? null,
+    dueAt: (row.due_at as Date | null) ?? null,
+    kind: (row.kind as string | null) ?? null,
+    username: (row.username as string | null) ?? null,
+    url: (row.url as string | null) ?? null,
+    provider: (row.provider as string | null) ?? null,
+    maskedValue: (row.masked_value as string | null) ?? null,
+    expiresAt: (row.expires_at as Date | null) ?? null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+function ownerNotFound(owner: ItemOwner): MosaicError {
+  return new MosaicError({
+    kind: 'not_found',
+    message: `${owner.kind} ${owner.id} does not exist on this gateway.`,
+    remedy:
+      owner.kind === 'user'
+        ? 'Pick an owner from `mosaic user list`, or create the user first (`mosaic user create`).'
+        : 'Pick an owner from `mosaic team list`, or create the team first (`mosaic team create`).',
+  });
+}
+
+/** not_found for an item the admin API was asked to change. */
+export function itemNotFound(resource: ResourceName, id: string): MosaicError {
+  return new MosaicError({
+    kind: 'not_found',
+    message: `${resourceNoun(resource)} ${id} does not exist on this gateway.`,
+    remedy: 'Check the resource and the id (as returned when the item was created or listed).',
+  });
+}

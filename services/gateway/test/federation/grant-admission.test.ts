@@ -1,0 +1,132 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
+import { expect } from 'chai';
+import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
+import type { PeerIdentity } from '../../src/federation/server/peer-identity.js';
+
+const grantId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const subject = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const now = new Date('2026-11-22T12:00:00Z');
+const identity: PeerIdentity = {
+  grantId,
+  subjectUserId: subject,
+  fingerprint: 'aa'.repeat(32),
+  serialHex: '01',
+  notAfter: new Date('2026-12-22T12:00:00Z'),
+};
+
+function grant(overrides: Record<string, unknown> = {}) {
+  return normalizeGrant(
+    create(GrantSchema, {
+      id: grantId,
+      subjectUserId: subject,
+      status: GrantStatus.ACTIVE,
+      activeCertFingerprint: 'aa'.repeat(32),
+      rateLimitRpm: 60,
+      scope: {
+        resources: [Resource.TASKS, Resource.NOTES, Resource.CREDENTIALS],
+        excludedResources: [Resource.CREDENTIALS, Resource.API_KEYS],
+        filters: { tasks: { includeTeams: { teamIds: ['t1'] }, includePersonal: false } },
+        maxRowsPerQuery: 25,
+      },
+      ...overrides,
+    } as MessageInitShape<typeof GrantSchema>),
+  );
+}
+
+describe('access rule step 3: grant admission', () => {
+  const cases: Array<{ name: string; grant: ReturnType<typeof grant> | null; reason: string | null }> = [
+    { name: 'an active grant with its current certificate is admitted', grant: grant(), reason: null },
+    { name: 'an unknown grant is refused', grant: null, reason: 'grant_unknown' },
+    {
+      name: 'a pending grant is refused',
+      grant: grant({ status: GrantStatus.PENDING }),
+      reason: 'grant_pending',
+    },
+    {
+      name: 'a suspended grant is refused',
+      grant: grant({ status: GrantStatus.SUSPENDED }),
+      reason: 'grant_suspended',
+    },
+    {
+      name: 'a suspension that has expired no longer refuses',
+      grant: grant({
+        status: GrantStatus.SUSPENDED,
+        suspendedUntil: timestampFromDate(new Date('2026-11-22T11:00:00Z')),
+      }),
+      reason: null,
+    },
+    {
+      name: 'a suspension until later still refuses',
+      grant: grant({
+        status: GrantStatus.SUSPENDED,
+        suspendedUntil: timestampFromDate(new Date('2026-11-22T13:00:00Z')),
+      }),
+      reason: 'grant_suspended',
+    },
+    {
+      name: 'a revoked grant is refused',
+      grant: grant({ status: GrantStatus.REVOKED }),
+      reason: 'grant_revoked',
+    },
+    {
+      name: 'a certificate that is not the current one is refused',
+      grant: grant({ activeCertFingerprint: 'bb'.repeat(32) }),
+      reason: 'certificate_not_current',
+    },
+    {
+      name: 'the previous certificate inside the renewal overlap is admitted',
+      grant: grant({
+        activeCertFingerprint: 'bb'.repeat(32),
+        previousCertFingerprint: 'aa'.repeat(32),
+        previousCertValidUntil: timestampFromDate(new Date('2026-11-22T12:05:00Z')),
+      }),
+      reason: null,
+    },
+    {
+      name: 'the previous certificate after the overlap is refused',
+      grant: grant({
+        activeCertFingerprint: 'bb'.repeat(32),
+        previousCertFingerprint: 'aa'.repeat(32),
+        previousCertValidUntil: timestampFromDate(new Date('2026-11-22T11:59:00Z')),
+      }),
+      reason: 'certificate_not_current',
+    },
+    {
+      name: 'a certificate whose subject user is not the grant subject is refused',
+      grant: grant({ subjectUserId: '11111111-1111-4111-8111-111111111111' }),
+      reason: 'subject_mismatch',
+    },
+  ];
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      const refusal = admitGrant(identity, testCase.grant, now);
+      if (testCase.reason === null) {
+        expect(refusal).to.equal(null);
+        return;
+      }
+      expect(refusal?.kind).to.equal('permission_denied');
+      expect(refusal?.reason).to.equal(testCase.reason);
+      expect(refusal?.remedy).to.be.a('string').and.not.equal('');
+    });
+  }
+});
+
+describe('access rule step 5: the resource must be granted and not excluded', () => {
+  it('allows granted resources, refuses excluded and ungranted ones with the allowed list', () => {
+    const normalized = grant();
+    expect(resourceRefused(normalized, Resource.TASKS)).to.equal(null);
+    const credentials = resourceRefused(normalized, Resource.CREDENTIALS);
+    expect(credentials?.reason).to.equal('resource_not_in_scope');
+    expect(credentials?.remedy).to.include('tasks, notes');
+    expect(resourceRefused(normalized, Resource.MEMORY)?.kind).to.equal('permission_denied');
+  });
+
+  it('carries the scope filters into per-resource access: include_teams list vs all teams', () => {
+    const normalized = grant();
+    expect(normalized.access.tasks).to.deep.equal({ includePersonal: false, includeTeams: ['t1'] });
+    expect(normalized.access.notes).to.deep.equal({ includePersonal: true, includeTeams: null });
+    expect(normalized.maxRowsPerQuery).to.equal(25);
+  });
+});
