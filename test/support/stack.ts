@@ -59,7 +59,7 @@ export async function startStack(host: string): Promise<TestStack> {
     throw error;
   }
   const { token } = await mintAdminToken(
-    deriveEd25519(Buffer.from(env.MOSAIC_INTERNAL_KEY, 'base64url'), 'admin-token v1'),
+    deriveEd25519(Buffer.from(env.MOSAIC_MASTER_KEY, 'base64url'), 'admin-token v1'),
     { subject: 'test-admin', ttlSeconds: 3600 },
   );
   const admin = createClient(

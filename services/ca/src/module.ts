@@ -18,6 +18,7 @@ export const caModule: ServiceModule = {
     { kind: 'internal', callers: ['grants', 'gateway'] },
     {
       SignGrantCsr: { kind: 'internal', callers: ['grants'] },
+      RevokeCertificates: { kind: 'internal', callers: ['grants'] },
       IssueServerCertificate: { kind: 'internal', callers: ['gateway'] },
     },
   ),

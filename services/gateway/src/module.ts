@@ -54,11 +54,14 @@ export const gatewayModule: ServiceModule = {
   migrations: [CreateGatewayTables1763800000000, CreateItemTables1763900000000],
   async create(deps) {
     const { config } = deps;
-    const adminKeys = deriveEd25519(deps.instanceSecret, 'admin-token v1');
+    const masterSecret = await loadMasterSecret(config, deps.env);
+    const sealer = new Sealer(masterSecret);
+    // Admin tokens are signed with a key from the gateway's own master secret: the internal
+    // secret every service holds cannot mint them.
+    const adminKeys = deriveEd25519(masterSecret, 'admin-token v1');
     if (config.tier === 'local') {
       await ensureLocalAdminToken({ dataDir: config.dataDir, keys: adminKeys, logger: deps.logger });
     }
-    const sealer = new Sealer(await loadMasterSecret(config, deps.env));
     const ca = deps.clients.client(CaService, 'ca');
     const grants = deps.clients.client(GrantsService, 'grants');
     let adminListener: RunningListener | undefined;
@@ -97,6 +100,7 @@ export const gatewayModule: ServiceModule = {
       rateLimiter: deps.adapters.rateLimiter,
       federationEndpoint: () =>
         `https://${config.publicHostname}:${federation?.listener.address.port ?? config.listen.federation.port}`,
+      logger: deps.logger,
     });
     const federationApiImpl = federationApi({
       items: new VisibleItemViews(itemStore),

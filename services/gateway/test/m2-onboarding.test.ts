@@ -210,6 +210,22 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     }
   });
 
+  it('a re-issued enrollment URL invalidates the earlier one (a leaked URL can be replaced)', async () => {
+    const { grantId, enrollmentUrl: first } = await createGrantFor(stack, { peerHost: '127.0.0.2' });
+    const { enrollmentUrl: second } = await stack.admin.createEnrollmentUrl({ grantId });
+    const { host, port } = enrollmentOrigin(first);
+    const caPem = await fetchRoot(host, port);
+    const body = (url: string, csrPem: string) => ({
+      grantId,
+      token: enrollmentOrigin(url).token,
+      csrPem,
+      requestingHostname: '127.0.0.2',
+    });
+    const { csrPem } = await createKeyAndCsr({ commonName: 'f' });
+    expect((await postEnroll({ host, port, caPem, body: body(first, csrPem) })).status).to.equal(410);
+    expect((await postEnroll({ host, port, caPem, body: body(second, csrPem) })).status).to.equal(201);
+  });
+
   it('two concurrent enrollments with one token yield exactly one certificate', async () => {
     const { grantId, enrollmentUrl } = await createGrantFor(stack, { peerHost: '127.0.0.2' });
     const { host, port, token } = enrollmentOrigin(enrollmentUrl);
@@ -327,6 +343,7 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
       'ENROLL',
       'GRANT_UPDATE',
       'GRANT_REVOKE',
+      'CERTIFICATE_REVOKE',
     ]);
     expect(
       JSON.stringify(events, (_, value) => (typeof value === 'bigint' ? value.toString() : value)),

@@ -13,6 +13,7 @@ export default class AdminReseal extends MosaicCommand<typeof AdminReseal> {
     'Re-seal every private key at rest under a new master secret (rotate MOSAIC_MASTER_KEY).';
   static override description =
     `Run it on the gateway host with the services stopped. The current secret comes from MOSAIC_MASTER_KEY or the data dir; the new one from --new-key-file (made with --generate). Every CA key and peer client key is unsealed with the current secret and sealed with the new one, each service in one transaction: a failure changes nothing, and a re-run skips what is already re-sealed.
+Admin tokens are signed with a key from the same secret: mint new ones afterwards (the local tier re-mints its own at start).
 When the current secret is the data dir's key file, the new secret replaces it (the old file is kept beside it); otherwise set MOSAIC_MASTER_KEY to the new value for the ca and gateway services before starting them again.`;
   static override examples = [
     '<%= config.bin %> admin reseal --generate --new-key-file ./new-master.key --yes',

@@ -16,7 +16,7 @@ import {
 import {
   CaCertificateState,
   type IssuedCertificateSchema,
-  type RevocationReason,
+  RevocationReason,
 } from '@mosaic/contracts/v1/common_pb';
 import { decodeCursor, encodeCursor, MosaicError, requireUuid } from '@mosaic/platform';
 import {
@@ -130,12 +130,9 @@ export class CaApi implements ServiceImpl<typeof CaService> {
         remedy: 'Name the certificates by serial, or all of a grant by grant_id.',
       });
     }
+    const reasonCode = crlReasonOf(request.reason);
     const known = await this.deps.certificates.existingSerials(serials);
-    const revoked = await this.deps.certificates.revoke({
-      serials: [...known],
-      grantId,
-      reasonCode: request.reason as RevocationReason,
-    });
+    const revoked = await this.deps.certificates.revoke({ serials: [...known], grantId, reasonCode });
     const crl = await this.deps.crl.rebuild();
     return {
       revokedSerialNumbers: revoked,
@@ -189,8 +186,32 @@ export class CaApi implements ServiceImpl<typeof CaService> {
   }
 }
 
-function lifetimeOr(lifetime: Duration | undefined, fallbackMs: number): number {
-  return lifetime ? durationMs(lifetime) : fallbackMs;
+/** A requested lifetime, never longer than the configured one: callers can shorten, not extend. */
+function lifetimeOr(lifetime: Duration | undefined, configuredMs: number): number {
+  return lifetime ? Math.min(durationMs(lifetime), configuredMs) : configuredMs;
+}
+
+/** The contract's revocation reasons, as RFC 5280 CRLReason codes; anything else is refused up front. */
+const crlReasons: Partial<Record<RevocationReason, number>> = {
+  [RevocationReason.UNSPECIFIED]: 0,
+  [RevocationReason.KEY_COMPROMISE]: 1,
+  [RevocationReason.CA_COMPROMISE]: 2,
+  [RevocationReason.AFFILIATION_CHANGED]: 3,
+  [RevocationReason.SUPERSEDED]: 4,
+  [RevocationReason.CESSATION_OF_OPERATION]: 5,
+  [RevocationReason.PRIVILEGE_WITHDRAWN]: 9,
+};
+
+function crlReasonOf(reason: RevocationReason): number {
+  const code = crlReasons[reason];
+  if (code === undefined) {
+    throw new MosaicError({
+      kind: 'invalid_argument',
+      message: `revocation reason ${reason} is not one this CA writes into its CRL.`,
+      remedy: 'Use a RevocationReason value of the contract (e.g. PRIVILEGE_WITHDRAWN).',
+    });
+  }
+  return code;
 }
 
 export function issuedToProto(

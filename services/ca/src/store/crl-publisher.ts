@@ -23,7 +23,8 @@ const refreshBeforeMs = 12 * 60 * 60 * 1000;
  */
 export class CrlPublisher {
   private running: Promise<PublishedCrl> | undefined;
-  private again = false;
+  /** The one build that starts after the running one; every request made meanwhile shares it. */
+  private queued: Promise<PublishedCrl> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -32,30 +33,49 @@ export class CrlPublisher {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * The published CRL, rebuilt first when it nears nextUpdate or when a revocation is newer than
+   * it (a revocation whose rebuild failed is never left out for long).
+   */
   async current(): Promise<PublishedCrl> {
-    const rows = await queryRows(this.dataSource, 'SELECT * FROM crl_state WHERE authority_id = $1', [
-      this.authority.id,
-    ]);
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT s.*, EXISTS (SELECT 1 FROM certificates c WHERE c.authority_id = s.authority_id
+                             AND c.revoked_at >= s.this_update) AS stale
+       FROM crl_state s WHERE s.authority_id = $1`,
+      [this.authority.id],
+    );
     const row = rows[0];
-    if (row && (row.next_update as Date).getTime() - Date.now() > refreshBeforeMs) return this.fromRow(row);
-    return this.rebuild();
+    const fresh = row && !row.stale && (row.next_update as Date).getTime() - Date.now() > refreshBeforeMs;
+    return fresh ? this.fromRow(row) : this.rebuild();
   }
 
-  /** Requests a rebuild; resolves with a CRL that includes every revocation made before the call. */
+  /**
+   * Requests a rebuild; resolves with a CRL that includes every revocation made before the call.
+   * Coalesced: while one build runs, all further requests share the single build queued after it.
+   */
   rebuild(): Promise<PublishedCrl> {
-    if (this.running) {
-      this.again = true;
-      return this.running.then(() => this.rebuild());
+    if (!this.running) {
+      this.running = this.build().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
     }
-    this.running = this.build().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.rebuild();
+      });
+    return this.queued;
   }
 
   private async build(): Promise<PublishedCrl> {
-    this.again = false;
     const published = await this.dataSource.transaction(async (manager) => {
+      // Replicas of the CA serialise here, so CRL numbers only ever grow, also on the first build.
+      await queryRows(manager, "SELECT pg_advisory_xact_lock(hashtext('mosaic:ca:crl:' || $1))", [
+        this.authority.id,
+      ]);
       const state = await queryRows(
         manager,
         'SELECT crl_number FROM crl_state WHERE authority_id = $1 FOR UPDATE',

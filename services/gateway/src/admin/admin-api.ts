@@ -132,7 +132,13 @@ export function adminApi(deps: AdminApiDeps): ServiceImpl<typeof AdminService> {
         actor: actor(context),
       });
       await deps.directory.deleteUser(userId);
-      return { userId, revokedGrantIds: revoked.revokedGrantIds };
+      // A grant created for the user while this ran is caught by a second pass.
+      const late = await deps.grants.revokeGrantsForSubject({
+        subjectUserId: userId,
+        reason: 'subject user deleted',
+        actor: actor(context),
+      });
+      return { userId, revokedGrantIds: [...new Set([...revoked.revokedGrantIds, ...late.revokedGrantIds])] };
     },
     async createTeam(request) {
       return { team: teamToProto(await deps.directory.createTeam(request)) };

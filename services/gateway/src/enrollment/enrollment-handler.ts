@@ -1,8 +1,25 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import type { Client } from '@connectrpc/connect';
+import { type Client, Code, ConnectError } from '@connectrpc/connect';
 import type { CaService } from '@mosaic/contracts/v1/ca_pb';
 import type { GrantsService } from '@mosaic/contracts/v1/grants_pb';
-import { MosaicError, RateLimitedError, type RateLimiter } from '@mosaic/platform';
+import {
+  errorForLog,
+  isMosaicError,
+  type Logger,
+  MosaicError,
+  RateLimitedError,
+  type RateLimiter,
+} from '@mosaic/platform';
+
+/** Refusals the enrolling side can act on; anything else is this gateway's own trouble. */
+const callerActionable = new Set<Code>([
+  Code.InvalidArgument,
+  Code.FailedPrecondition,
+  Code.PermissionDenied,
+  Code.NotFound,
+  Code.AlreadyExists,
+  Code.ResourceExhausted,
+]);
 
 export interface EnrollInput {
   grantId: string;
@@ -37,10 +54,35 @@ export class EnrollmentHandler {
       ca: Client<typeof CaService>;
       rateLimiter: RateLimiter;
       federationEndpoint: () => string;
+      logger: Logger;
     },
   ) {}
 
+  /**
+   * Enrolls; the answer is for an unauthenticated caller, so only the refusals it can act on
+   * pass through, and any internal failure becomes one generic message (the cause goes to the log).
+   */
   async enroll(input: EnrollInput, sourceAddress: string): Promise<EnrollResult> {
+    try {
+      return await this.enrollUnguarded(input, sourceAddress);
+    } catch (error) {
+      if (isMosaicError(error)) throw error;
+      const code = ConnectError.from(error).code;
+      if (callerActionable.has(code)) throw error;
+      this.deps.logger.error(
+        { err: errorForLog(error), sourceAddress },
+        'enrollment failed inside this gateway',
+      );
+      throw new MosaicError({
+        kind: 'unavailable',
+        message: 'enrollment is temporarily unavailable on this gateway; the enrollment URL is still valid.',
+        remedy:
+          "Try again in a minute; if it persists, ask the serving gateway's admin to check `mosaic gateway doctor`.",
+      });
+    }
+  }
+
+  private async enrollUnguarded(input: EnrollInput, sourceAddress: string): Promise<EnrollResult> {
     const limit = await this.deps.rateLimiter.take(`enroll:${sourceAddress}`, enrollmentsPerMinute, 60_000);
     if (!limit.allowed) {
       throw new RateLimitedError({
@@ -65,13 +107,14 @@ export class EnrollmentHandler {
         remedy: 'Send a PKCS#10 request for one RSA key, PEM-encoded.',
       });
     }
+    // Everything that can fail is asked before the token is redeemed: after it, the token is spent.
+    const { bundle } = await this.deps.ca.getBundle({});
     const redeemed = await this.deps.grants.redeemEnrollmentToken({
       grantId: input.grantId,
       token: input.token,
       csrPem: input.csrPem,
       requestingHostname: input.requestingHostname,
     });
-    const { bundle } = await this.deps.ca.getBundle({});
     const certificate = redeemed.certificate!;
     return {
       version: 1,

@@ -10,6 +10,7 @@ import {
   type Sealer,
 } from '@mosaic/platform';
 import { createKeyAndCsr } from '../pki/key-and-csr.js';
+import { readPeerIdentity } from '../pki/peer-identity.js';
 import type { PeerRecord, PeerStore } from './peer-store.js';
 
 export const peerKeyPurpose = 'peer-client-key';
@@ -83,10 +84,17 @@ export async function enrollWithPeer(options: {
   // 4. What came back must chain to the pinned root and certify our key for this grant.
   const certificate = new X509Certificate(enrolled.certificatePem);
   const spki = (key: KeyObject) => key.export({ type: 'spki', format: 'der' });
+  const identity = readPeerIdentity(certificate.raw, '');
+  const now = Date.now();
   if (
     !certificate.verify(root.publicKey) ||
     !spki(certificate.publicKey).equals(spki(createPublicKey(privateKey))) ||
-    !certificate.subject.includes(`CN=grant-${parts.grantId}`)
+    !identity.ok ||
+    identity.identity.grantId !== parts.grantId ||
+    certificate.ca ||
+    (certificate.keyUsage ?? []).join(',') !== '1.3.6.1.5.5.7.3.2' ||
+    new Date(certificate.validFrom).getTime() > now + 5 * 60_000 ||
+    new Date(certificate.validTo).getTime() <= now
   ) {
     throw new MosaicError({
       kind: 'permission_denied',
@@ -102,7 +110,8 @@ export async function enrollWithPeer(options: {
     peerCaFingerprint: parts.caFingerprint,
     grantId: parts.grantId,
     localUserId: options.localUserId,
-    remoteUserId: enrolled.subjectUserId,
+    // The subject as the certificate states it (the OID), not as the response body claims it.
+    remoteUserId: identity.identity.subjectUserId,
     federationEndpoint: enrolled.federationEndpoint,
     trustBundlePem: enrolled.trustBundle.roots.map((entry) => entry.certificatePem).join(''),
     trustBundleSequence: enrolled.trustBundle.sequence,

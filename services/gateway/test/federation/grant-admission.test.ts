@@ -3,7 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
 import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
-import type { PeerIdentity } from '../../src/federation/server/peer-identity.js';
+import type { PeerIdentity } from '../../src/pki/peer-identity.js';
 
 const grantId = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const subject = '7c9e6679-7425-40de-944b-e07fc1f90ae7';

@@ -169,32 +169,23 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       revoked_at: new Date(),
       revoke_reason: reason,
     });
-    if (!grant) {
+    if (grant) {
+      // Audited at the moment it takes effect, whatever happens at the CA next.
+      await this.deps.audit.record({
+        verb: AuditVerb.GRANT_REVOKE,
+        grantId,
+        actor: request.actor,
+        reason,
+        peer: grant.requestingServer,
+      });
+    } else {
       const current = await this.load(grantId);
       // Revoking again only re-runs the certificate revocation (safe to repeat after a CA outage).
       if (current.status !== 'revoked') assertTransition(grantId, current.status, 'revoked');
       grant = current;
     }
-    const revoked = await this.deps.ca
-      .revokeCertificates({ grantId, reason: RevocationReason.PRIVILEGE_WITHDRAWN, note: reason })
-      .catch((error: unknown) => {
-        throw new MosaicError({
-          kind: 'unavailable',
-          reason: 'ca_unavailable',
-          message: `grant ${grantId} is revoked, but its certificates could not be added to the CRL (${(error as Error).message}).`,
-          remedy:
-            'Run the revocation again once the CA service is reachable; the grant already refuses every request.',
-          cause: error,
-        });
-      });
-    await this.deps.audit.record({
-      verb: AuditVerb.GRANT_REVOKE,
-      grantId,
-      actor: request.actor,
-      reason: `${reason}; certificates revoked: ${revoked.revokedSerialNumbers.length}`,
-      peer: grant.requestingServer,
-    });
-    return { grant: grantToProto(grant), revokedSerialNumbers: revoked.revokedSerialNumbers };
+    const revokedSerialNumbers = await this.revokeCertificatesOf(grantId, reason);
+    return { grant: grantToProto(grant), revokedSerialNumbers };
   }
 
   async suspendGrant(request: GrantsServiceSuspendGrantRequest) {
@@ -265,12 +256,12 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
     const ttlMs = ttl(request.ttl);
     const { token, hash } = generateEnrollmentToken();
     const expiresAt = new Date(Date.now() + ttlMs);
-    await this.deps.tokens.insert(hash, grant.id, expiresAt);
+    const { retired } = await this.deps.tokens.replace(hash, grant.id, expiresAt);
     await this.deps.audit.record({
       verb: AuditVerb.ENROLLMENT_TOKEN_CREATE,
       grantId: grant.id,
       actor: request.actor,
-      reason: `expires ${expiresAt.toISOString()}`,
+      reason: `expires ${expiresAt.toISOString()}${retired ? `; ${retired} earlier unused URL(s) invalidated` : ''}`,
     });
     return { token, expiresAt: timestampFromDate(expiresAt) };
   }
@@ -374,15 +365,50 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
 
   async revokeGrantsForSubject(request: GrantsServiceRevokeGrantsForSubjectRequest) {
     const subject = requireUuid(request.subjectUserId, 'subject_user_id');
-    const ids = await this.deps.grants.idsForSubject(subject);
-    for (const grantId of ids) {
-      await this.revokeGrant({
-        grantId,
-        reason: request.reason || 'subject user deleted',
+    const reason = request.reason || 'subject user deleted';
+    // Every grant of the subject is refused from this statement on, all at once.
+    const newlyRevoked = await this.deps.grants.revokeAllForSubject(subject, reason);
+    for (const grant of newlyRevoked) {
+      await this.deps.audit.record({
+        verb: AuditVerb.GRANT_REVOKE,
+        grantId: grant.id,
         actor: request.actor,
-      } as GrantsServiceRevokeGrantRequest);
+        reason,
+        peer: grant.requestingServer,
+      });
     }
-    return { revokedGrantIds: ids };
+    // Certificates of every grant of the subject, including ones revoked by an earlier attempt that
+    // the CA did not confirm: revoking at the CA is idempotent, so a retry completes the job.
+    const all = await this.deps.grants.allIdsForSubject(subject);
+    for (const grantId of all) await this.revokeCertificatesOf(grantId, reason);
+    return { revokedGrantIds: all };
+  }
+
+  private async revokeCertificatesOf(grantId: string, reason: string): Promise<string[]> {
+    try {
+      const revoked = await this.deps.ca.revokeCertificates({
+        grantId,
+        reason: RevocationReason.PRIVILEGE_WITHDRAWN,
+        note: reason,
+      });
+      if (revoked.revokedSerialNumbers.length > 0) {
+        await this.deps.audit.record({
+          verb: AuditVerb.CERTIFICATE_REVOKE,
+          grantId,
+          reason: `certificates ${revoked.revokedSerialNumbers.join(', ')} added to the CRL`,
+        });
+      }
+      return revoked.revokedSerialNumbers;
+    } catch (error) {
+      throw new MosaicError({
+        kind: 'unavailable',
+        reason: 'ca_unavailable',
+        message: `grant ${grantId} is revoked, but its certificates could not be added to the CRL (${(error as Error).message}).`,
+        remedy:
+          'Run the revocation again once the CA service is reachable; the grant already refuses every request.',
+        cause: error,
+      });
+    }
   }
 
   async recordGrantUsage(): Promise<never> {

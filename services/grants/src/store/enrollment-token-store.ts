@@ -11,12 +11,27 @@ export type TokenRefusal = 'unknown' | 'consumed' | 'expired' | 'in_use';
 export class EnrollmentTokenStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(hash: Buffer, grantId: string, expiresAt: Date): Promise<void> {
-    await queryRows(
-      this.dataSource,
-      'INSERT INTO enrollment_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)',
-      [hash, grantId, expiresAt],
-    );
+  /**
+   * Stores a new token for the grant and, in the same transaction, retires every earlier unused
+   * one: a re-issued URL replaces a leaked one. A redemption holding a claim finishes or fails on
+   * its own; its token can no longer be claimed again.
+   */
+  async replace(hash: Buffer, grantId: string, expiresAt: Date): Promise<{ retired: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      const retired = await queryRows(
+        manager,
+        `UPDATE enrollment_tokens SET consumed_at = now()
+         WHERE grant_id = $1 AND consumed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+         RETURNING grant_id`,
+        [grantId],
+      );
+      await queryRows(
+        manager,
+        'INSERT INTO enrollment_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)',
+        [hash, grantId, expiresAt],
+      );
+      return { retired: retired.length };
+    });
   }
 
   /** Claims the token for `leaseMs`; returns why not when it cannot. */

@@ -118,10 +118,22 @@ export class GrantStore {
     return rows[0] ? grantFromRow(rows[0]) : null;
   }
 
-  async idsForSubject(subjectUserId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await queryRows(
+  /** Revokes every grant of a subject that is not revoked yet, in one statement. */
+  async revokeAllForSubject(subjectUserId: string, reason: string): Promise<GrantRecord[]> {
+    const rows = await queryRows(
       this.dataSource,
-      `SELECT id FROM grants WHERE subject_user_id = $1 AND status <> 'revoked'`,
+      `UPDATE grants SET status = 'revoked', revoked_at = now(), revoke_reason = $2, updated_at = now()
+       WHERE subject_user_id = $1 AND status <> 'revoked' RETURNING *`,
+      [subjectUserId, reason],
+    );
+    return rows.map(grantFromRow);
+  }
+
+  /** Every grant of a subject, whatever its status. */
+  async allIdsForSubject(subjectUserId: string): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
+      'SELECT id FROM grants WHERE subject_user_id = $1',
       [subjectUserId],
     );
     return rows.map((row) => row.id);

@@ -7,7 +7,7 @@ export default class AdminTokenCreate extends MosaicCommand<typeof AdminTokenCre
   static override summary =
     'Mint an admin bearer token for the gateway admin API (run it on the gateway host).';
   static override description =
-    'Signs the token with a key derived from the instance secret (MOSAIC_INTERNAL_KEY or the data dir), so it needs no running gateway. The token is printed once; store it in MOSAIC_TOKEN.';
+    "Signs the token with a key derived from the gateway's master secret (MOSAIC_MASTER_KEY or the data dir), so it needs no running gateway. The token is printed once; store it in MOSAIC_TOKEN.";
   static override examples = [
     'export MOSAIC_TOKEN=$(<%= config.bin %> admin token create --subject ops --json | jq -r .token)',
   ];
@@ -21,10 +21,11 @@ export default class AdminTokenCreate extends MosaicCommand<typeof AdminTokenCre
 
   async run(): Promise<{ version: 1; subject: string; tokenId: string; expiresAt: string; token: string }> {
     const config = this.config_();
+    // The gateway's master secret: only the gateway host (and its operator) can mint admin tokens.
     const secret = await loadInstanceSecret({
-      purpose: 'instance secret',
-      envName: 'MOSAIC_INTERNAL_KEY',
-      file: path.join(config.dataDir, 'secrets', 'internal.key'),
+      purpose: "gateway's master secret",
+      envName: 'MOSAIC_MASTER_KEY',
+      file: path.join(config.dataDir, 'secrets', 'master.key'),
       createIfMissing: false,
     });
     const { token, claims } = await mintAdminToken(deriveEd25519(secret, 'admin-token v1'), {

@@ -4,8 +4,8 @@ import type http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { createContextKey, createContextValues } from '@connectrpc/connect';
 import { remoteAddressKey } from '@mosaic/platform';
+import { type IdentityProblem, type PeerIdentity, readPeerIdentity } from '../../pki/peer-identity.js';
 import type { NormalizedGrant } from './grant-access.js';
-import { type IdentityProblem, type PeerIdentity, readPeerIdentity } from './peer-identity.js';
 
 /** The client certificate's identity, read in the adapter from the TLS socket of the call. */
 export const peerIdentityKey = createContextKey<

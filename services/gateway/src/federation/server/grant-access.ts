@@ -7,7 +7,7 @@ import {
   type Scope,
 } from '@mosaic/contracts/v1/common_pb';
 import { MosaicError } from '@mosaic/platform';
-import { type IdentityProblem, identityProblemText, type PeerIdentity } from './peer-identity.js';
+import { type IdentityProblem, identityProblemText, type PeerIdentity } from '../../pki/peer-identity.js';
 
 export type ResourceName = 'tasks' | 'notes' | 'memory' | 'credentials' | 'api_keys';
 
