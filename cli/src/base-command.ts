@@ -103,10 +103,17 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
       });
     }
     if (error instanceof ConnectError) {
+      // The gateway answered "unavailable" itself (a peer or a service behind it is down): its
+      // message says what and how to fix it. Only a failure to reach the gateway is ours to explain.
+      const answeredByGateway = error.details.length > 0 || error.rawMessage.includes('Remedy:');
+      if (answeredByGateway && error.code === Code.Unavailable) {
+        return this.error(error.rawMessage, { exit: exitCodes.unavailable });
+      }
       if (
-        error.code === Code.Unavailable ||
-        error.code === Code.DeadlineExceeded ||
-        /ECONNREFUSED|fetch failed/.test(error.rawMessage)
+        !answeredByGateway &&
+        (error.code === Code.Unavailable ||
+          error.code === Code.DeadlineExceeded ||
+          /ECONNREFUSED|fetch failed/.test(error.rawMessage))
       ) {
         return this.error(
           `cannot reach the gateway admin API at ${this.adminEndpoint()} (${error.rawMessage}). Remedy: start the gateway (\`npm start\` or \`mosaic serve\`), or point --endpoint / MOSAIC_ENDPOINT at it.`,

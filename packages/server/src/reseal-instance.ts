@@ -9,6 +9,7 @@ import {
   Sealer,
   startEmbeddedPostgres,
 } from '@mosaic/platform';
+import type { DataSource } from 'typeorm';
 
 export interface ResealReport {
   table: string;
@@ -28,14 +29,15 @@ export async function resealInstance(options: {
 }): Promise<ResealReport[]> {
   const from = new Sealer(options.from);
   const to = new Sealer(options.to);
-  const reports: ResealReport[] = [];
   const opened: EmbeddedPostgres[] = [];
   const { storage } = options.config;
+  const services = [
+    { module: caModule, reseal: AuthorityStore.reseal, table: 'ca.authorities' },
+    { module: gatewayModule, reseal: resealPeerKeys, table: 'gateway.peers' },
+  ] as const;
+  const dataSources: DataSource[] = [];
   try {
-    for (const [module, reseal, table] of [
-      [caModule, AuthorityStore.reseal, 'ca.authorities'],
-      [gatewayModule, resealPeerKeys, 'gateway.peers'],
-    ] as const) {
+    for (const { module } of services) {
       let url: string;
       if (storage.type === 'pglite') {
         const store = await startEmbeddedPostgres({
@@ -57,15 +59,21 @@ export async function resealInstance(options: {
         connectTimeoutMs: options.config.probeTimeoutMs,
       });
       await dataSource.initialize();
-      try {
-        await runMigrations(dataSource, module.schema);
-        reports.push({ table, ...(await reseal(dataSource, from, to)) });
-      } finally {
-        await dataSource.destroy();
-      }
+      dataSources.push(dataSource);
+      await runMigrations(dataSource, module.schema);
     }
+    // First every key of every service is opened with the current secret and sealed anew without
+    // writing: a wrong secret or a damaged row stops everything before anything changes.
+    for (const [index, service] of services.entries()) {
+      await service.reseal(dataSources[index]!, from, to, { dryRun: true });
+    }
+    const reports: ResealReport[] = [];
+    for (const [index, service] of services.entries()) {
+      reports.push({ table: service.table, ...(await service.reseal(dataSources[index]!, from, to)) });
+    }
+    return reports;
   } finally {
+    for (const dataSource of dataSources) await dataSource.destroy();
     for (const store of opened) await store.close();
   }
-  return reports;
 }

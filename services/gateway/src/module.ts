@@ -27,11 +27,13 @@ import { VisibleItemViews } from './data/visible-item-views.js';
 import { DirectoryStore } from './directory/directory-store.js';
 import { EnrollmentHandler } from './enrollment/enrollment-handler.js';
 import { startEnrollmentListener } from './enrollment/enrollment-listener.js';
+import { PeerClients } from './federation/client/peer-clients.js';
 import { federationApi } from './federation/server/federation-api.js';
 import { type FederationListener, startFederationListener } from './federation/server/federation-listener.js';
 import { PageTokens } from './federation/server/page-token.js';
 import { PeerStore } from './peers/peer-store.js';
 import { obtainServerIdentity, type ServerIdentity } from './pki/server-identity.js';
+import { queryApi } from './query/query-api.js';
 import { CreateGatewayTables1763800000000 } from './store/migrations/1763800000000-create-gateway-tables.js';
 import { CreateItemTables1763900000000 } from './store/migrations/1763900000000-create-item-tables.js';
 
@@ -39,8 +41,8 @@ const enrollmentRetryMs = 5000;
 
 const adminPolicy = mergePolicies(
   policyForService(AdminService, { kind: 'admin' }),
-  // Agents will call the query API with user tokens; until those exist it is admin-only.
-  policyForService(QueryService, { kind: 'admin' }),
+  // Agents call the query API as a local user, with a user token.
+  policyForService(QueryService, { kind: 'user' }),
 );
 assertPolicyCovers([AdminService, QueryService], adminPolicy);
 
@@ -92,8 +94,13 @@ export const gatewayModule: ServiceModule = {
       ca,
       audit: deps.clients.client(AuditService, 'audit'),
       enrollmentAddress,
+      adminKeys,
     });
-    const query = withUnimplemented(QueryService, {});
+    const query = queryApi({
+      dataSource: deps.dataSource,
+      items: new VisibleItemViews(itemStore),
+      clients: new PeerClients(sealer),
+    });
     const enrollment = new EnrollmentHandler({
       grants,
       ca,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, loadInstanceSecret } from '@mosaic/platform';
 import { resealInstance } from '@mosaic/server';
@@ -63,8 +63,12 @@ When the current secret is the data dir's key file, the new secret replaces it (
     });
     let installed: string | null = null;
     if (!fromEnv) {
-      await rename(keyFile, `${keyFile}.old-${new Date().toISOString().replaceAll(':', '-')}`);
-      await writeFile(keyFile, `${next.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      // Keep the old secret beside it, then swap the new one in with one rename: there is never a
+      // moment without a master.key.
+      await copyFile(keyFile, `${keyFile}.old-${new Date().toISOString().replaceAll(':', '-')}`);
+      const temporary = `${keyFile}.new-${process.pid}`;
+      await writeFile(temporary, `${next.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      await rename(temporary, keyFile);
       installed = keyFile;
     }
     if (!this.jsonEnabled()) {

@@ -1,5 +1,10 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from '@connectrpc/connect';
-import { type AdminTokenClaims, verifyAdminToken } from '../auth/admin-token.js';
+import {
+  type AdminTokenClaims,
+  type UserTokenClaims,
+  verifyAdminToken,
+  verifyUserToken,
+} from '../auth/admin-token.js';
 import type { Ed25519KeyPair } from '../auth/ed25519-key.js';
 import { verifyInternalToken } from '../auth/internal-token.js';
 import { toConnectError } from '../errors/index.js';
@@ -12,7 +17,8 @@ import { type MethodPolicyTable, methodKey } from './method-policy.js';
 export type Caller =
   | { kind: 'anonymous' }
   | { kind: 'service'; service: string }
-  | { kind: 'admin'; claims: AdminTokenClaims };
+  | { kind: 'admin'; claims: AdminTokenClaims }
+  | { kind: 'user'; claims: UserTokenClaims };
 
 export const callerKey = createContextKey<Caller>(
   { kind: 'anonymous' },
@@ -91,6 +97,14 @@ export function authentication(options: AuthenticationOptions): Interceptor {
           throw new ConnectError(`${rpc} is not served on this listener`, Code.PermissionDenied);
         const claims = await verifyAdminToken(options.admin.keys, authorization);
         request.contextValues.set(callerKey, { kind: 'admin', claims });
+        break;
+      }
+      case 'user': {
+        if (!options.admin) {
+          throw new ConnectError(`${rpc} is not served on this listener`, Code.PermissionDenied);
+        }
+        const claims = await verifyUserToken(options.admin.keys, authorization);
+        request.contextValues.set(callerKey, { kind: 'user', claims });
         break;
       }
     }

@@ -4,7 +4,8 @@ import type { DescMethod, DescService } from '@bufbuild/protobuf';
 export type CallerRule =
   | { kind: 'public' }
   | { kind: 'internal'; callers: readonly string[] }
-  | { kind: 'admin' };
+  | { kind: 'admin' }
+  | { kind: 'user' };
 
 export type MethodPolicyTable = ReadonlyMap<string, CallerRule>;
 

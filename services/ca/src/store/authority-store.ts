@@ -83,6 +83,7 @@ export class AuthorityStore {
     dataSource: DataSource,
     from: Sealer,
     to: Sealer,
+    options: { dryRun?: boolean } = {},
   ): Promise<{ resealed: number; skipped: number }> {
     return dataSource.transaction(async (manager) => {
       const rows = await queryRows<{ id: string; key_sealed: Buffer }>(
@@ -93,10 +94,13 @@ export class AuthorityStore {
       for (const row of rows) {
         if (Sealer.keyIdOf(row.key_sealed) === to.keyId) continue;
         const context = { purpose: sealPurpose, aad: row.id };
-        await queryRows(manager, 'UPDATE authorities SET key_sealed = $2 WHERE id = $1', [
-          row.id,
-          reseal(row.key_sealed, from, to, context),
-        ]);
+        const resealedKey = reseal(row.key_sealed, from, to, context);
+        if (!options.dryRun) {
+          await queryRows(manager, 'UPDATE authorities SET key_sealed = $2 WHERE id = $1', [
+            row.id,
+            resealedKey,
+          ]);
+        }
         resealed += 1;
       }
       return { resealed, skipped: rows.length - resealed };

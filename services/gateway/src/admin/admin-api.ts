@@ -9,6 +9,7 @@ import {
   type ListPeersRequest,
   PeerStatus,
   type QueryAuditEventsRequest,
+  TokenRole,
   type UpdateGrantRequest,
 } from '@mosaic/contracts/v1/admin_pb';
 import type { AuditService } from '@mosaic/contracts/v1/audit_pb';
@@ -19,8 +20,10 @@ import {
   buildEnrollmentUrl,
   callerKey,
   decodeCursor,
+  type Ed25519KeyPair,
   encodeCursor,
   MosaicError,
+  mintUserToken,
   requireUuid,
   type Sealer,
   type ServiceDeps,
@@ -46,6 +49,8 @@ export interface AdminApiDeps {
   grants: Client<typeof GrantsService>;
   ca: Client<typeof CaService>;
   audit: Client<typeof AuditService>;
+  /** Signs admin and user tokens (derived from the gateway's master secret). */
+  adminKeys: Ed25519KeyPair;
   /** host:port peers enroll at (the enrollment listener, once bound). */
   enrollmentAddress: () => { host: string; port: number };
 }
@@ -186,6 +191,43 @@ export function adminApi(deps: AdminApiDeps): ServiceImpl<typeof AdminService> {
       return {
         members: page.map((member) => ({ ...member, addedAt: ts(member.addedAt) })),
         nextPageToken: members.length > limit ? encodeCursor({ u: page.at(-1)!.userId }) : '',
+      };
+    },
+
+    // Tokens for agents: they query as a local user, never as an admin.
+    async createAccessToken(request) {
+      if (request.role === TokenRole.ADMIN) {
+        throw new MosaicError({
+          kind: 'invalid_argument',
+          message: 'admin tokens are minted on the gateway host, not through the API.',
+          remedy: 'Run `mosaic admin token create` on the gateway host.',
+        });
+      }
+      const userId = requireUuid(request.userId, 'user_id');
+      if (!(await deps.directory.getUser(userId))) throw userNotFound(userId);
+      const ttlSeconds = request.ttl ? Number(request.ttl.seconds) : 30 * 86400;
+      if (ttlSeconds < 60 || ttlSeconds > 365 * 86400) {
+        throw new MosaicError({
+          kind: 'invalid_argument',
+          message: `token lifetime ${ttlSeconds} s is outside 1 minute..365 days.`,
+          remedy: 'Leave ttl unset for 30 days.',
+        });
+      }
+      const { token, claims } = await mintUserToken(deps.adminKeys, {
+        userId,
+        name: request.name || 'agent',
+        ttlSeconds,
+      });
+      return {
+        token,
+        accessToken: {
+          id: claims.tokenId,
+          name: claims.name,
+          userId,
+          role: TokenRole.USER,
+          createdAt: ts(new Date()),
+          expiresAt: ts(claims.expiresAt),
+        },
       };
     },
 

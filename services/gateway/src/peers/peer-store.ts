@@ -111,3 +111,33 @@ export class PeerStore {
     return rows.length === 1;
   }
 }
+
+/** Active peers a local user may query: the ones enrolled for them, and the ones for no one in particular. */
+export async function peersOfUser(
+  dataSource: DataSource,
+  userId: string,
+  hostname?: string,
+): Promise<PeerRecord[]> {
+  const rows = await queryRows(
+    dataSource,
+    `SELECT * FROM peers WHERE status IN ('active', 'degraded') AND (local_user_id = $1 OR local_user_id IS NULL)
+       AND ($2::text IS NULL OR peer_hostname = $2) ORDER BY peer_hostname, created_at`,
+    [userId, hostname ?? null],
+  );
+  return rows.map(fromRow);
+}
+
+/** Remembers how the last call to a peer went (what `federation status` shows). */
+export async function recordPeerOutcome(
+  dataSource: DataSource,
+  peerId: string,
+  outcome: { ok: true } | { ok: false; reason: string },
+): Promise<void> {
+  await queryRows(
+    dataSource,
+    outcome.ok
+      ? 'UPDATE peers SET last_success_at = now() WHERE id = $1'
+      : 'UPDATE peers SET last_failure_at = now(), last_failure_reason = $2 WHERE id = $1',
+    outcome.ok ? [peerId] : [peerId, outcome.reason.slice(0, 500)],
+  );
+}

@@ -10,6 +10,7 @@ export async function resealPeerKeys(
   dataSource: DataSource,
   from: Sealer,
   to: Sealer,
+  options: { dryRun?: boolean } = {},
 ): Promise<{ resealed: number; skipped: number }> {
   return dataSource.transaction(async (manager) => {
     const rows = await queryRows<{ id: string; client_key_sealed: Buffer }>(
@@ -20,10 +21,13 @@ export async function resealPeerKeys(
     for (const row of rows) {
       if (Sealer.keyIdOf(row.client_key_sealed) === to.keyId) continue;
       const context = { purpose: peerKeyPurpose, aad: row.id };
-      await queryRows(manager, 'UPDATE peers SET client_key_sealed = $2 WHERE id = $1', [
-        row.id,
-        reseal(row.client_key_sealed, from, to, context),
-      ]);
+      const resealedKey = reseal(row.client_key_sealed, from, to, context);
+      if (!options.dryRun) {
+        await queryRows(manager, 'UPDATE peers SET client_key_sealed = $2 WHERE id = $1', [
+          row.id,
+          resealedKey,
+        ]);
+      }
       resealed += 1;
     }
     return { resealed, skipped: rows.length - resealed };

@@ -1,0 +1,49 @@
+import { type Client, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { FederationService } from '@mosaic/contracts/v1/federation_pb';
+import { MosaicError, type Sealer } from '@mosaic/platform';
+import { peerKeyPurpose } from '../../peers/enroll-with-peer.js';
+import type { PeerRecord } from '../../peers/peer-store.js';
+
+/** A call to a peer never waits longer than this: an unreachable peer fails fast. */
+const requestTimeoutMs = 5000;
+
+/**
+ * One HTTP/2 client per peer: its own client certificate, a trust store holding only that peer's
+ * CA roots (never a merged pool), a deadline on every call. The key is unsealed in memory only;
+ * a new certificate (renewal) gets a new client.
+ */
+export class PeerClients {
+  private readonly clients = new Map<string, Client<typeof FederationService>>();
+
+  constructor(private readonly sealer: Sealer) {}
+
+  forPeer(peer: PeerRecord): Client<typeof FederationService> {
+    if (!peer.clientCertPem || !peer.clientKeySealed || !peer.federationEndpoint) {
+      throw new MosaicError({
+        kind: 'failed_precondition',
+        message: `peer ${peer.peerHostname} has no certificate yet.`,
+        remedy: 'Complete enrollment with `mosaic federation peer add <enrollment-url>`.',
+      });
+    }
+    const cacheKey = `${peer.id}:${peer.certSerial}`;
+    let client = this.clients.get(cacheKey);
+    if (!client) {
+      const key = this.sealer.unseal(peer.clientKeySealed, { purpose: peerKeyPurpose, aad: peer.id });
+      client = createClient(
+        FederationService,
+        createConnectTransport({
+          baseUrl: peer.federationEndpoint,
+          httpVersion: '2',
+          nodeOptions: { ca: peer.trustBundlePem, cert: peer.clientCertPem, key },
+          defaultTimeoutMs: requestTimeoutMs,
+          idleConnectionTimeoutMs: 60_000,
+        }),
+      );
+      for (const stale of [...this.clients.keys()].filter((k) => k.startsWith(`${peer.id}:`)))
+        this.clients.delete(stale);
+      this.clients.set(cacheKey, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,123 @@
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { Resource } from '@mosaic/contracts/v1/common_pb';
+import { QueryService, QueryVerb, SourceStatus } from '@mosaic/contracts/v1/query_pb';
+import { expect } from 'chai';
+import { startStack, type TestStack } from '../../../../test/support/stack.js';
+
+describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127.0.0.3)', function () {
+  this.timeout(90_000);
+  let a: TestStack;
+  let b: TestStack;
+  let query: ReturnType<typeof createClient<typeof QueryService>>;
+
+  const task = (stack: TestStack, title: string, userId: string) =>
+    stack.admin.createItem({
+      item: { item: { case: 'task', value: { title, owner: { owner: { case: 'userId', value: userId } } } } },
+    });
+
+  before(async () => {
+    [a, b] = await Promise.all([startStack('127.0.0.2'), startStack('127.0.0.3')]);
+    const home = (await a.admin.createUser({ username: 'alice-home' })).user!.id;
+    const work = (await b.admin.createUser({ username: 'alice' })).user!.id;
+    for (const title of ['home 1', 'home 2']) await task(a, title, home);
+    for (const title of ['work 1', 'work 2', 'work 3']) await task(b, title, work);
+    const created = await b.admin.createGrant({
+      subjectUserId: work,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+    });
+    await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl, localUserId: home });
+    const { token } = await a.admin.createAccessToken({ userId: home, name: 'agent' });
+    query = createClient(
+      QueryService,
+      createConnectTransport({
+        baseUrl: a.running.adminUrl!,
+        httpVersion: '2',
+        interceptors: [
+          (next) => async (request) => {
+            request.header.set('authorization', `Bearer ${token}`);
+            return next(request);
+          },
+        ],
+      }),
+    );
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  const titled = (items: Array<{ item?: { item: { value?: unknown } }; source: string }>) =>
+    items.map((entry) => `${entry.source}:${(entry.item!.item.value as { title: string }).title}`).sort();
+
+  it('M3-8: source all merges local and federated results, each tagged with its source', async () => {
+    const response = await query.query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS });
+    expect(titled(response.items)).to.deep.equal([
+      '127.0.0.3:work 1',
+      '127.0.0.3:work 2',
+      '127.0.0.3:work 3',
+      'local:home 1',
+      'local:home 2',
+    ]);
+    expect(response.items.every((entry) => entry.cached === false)).to.equal(true);
+    expect(
+      response.sources.map((source) => [source.source, SourceStatus[source.status], source.itemCount]),
+    ).to.deep.equal([
+      ['local', 'OK', 2],
+      ['127.0.0.3', 'OK', 3],
+    ]);
+    expect(response.signals).to.deep.equal([]);
+  });
+
+  it('source local and federated:<peer> select one side', async () => {
+    const local = await query.query({ source: 'local', verb: QueryVerb.LIST, resource: Resource.TASKS });
+    expect(titled(local.items)).to.deep.equal(['local:home 1', 'local:home 2']);
+    const remote = await query.query({
+      source: 'federated:127.0.0.3',
+      verb: QueryVerb.LIST,
+      resource: Resource.TASKS,
+    });
+    expect(titled(remote.items)).to.deep.equal(['127.0.0.3:work 1', '127.0.0.3:work 2', '127.0.0.3:work 3']);
+  });
+
+  it('M3-9: federated responses never persist on A: row counts are unchanged after many round trips', async () => {
+    const counts = async () => {
+      const tables = await a.db.query<{ schema: string; name: string }>(
+        `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+         WHERE table_schema IN ('ca', 'grants', 'audit', 'gateway') AND table_type = 'BASE TABLE' ORDER BY 1, 2`,
+      );
+      const result: Record<string, number> = {};
+      for (const table of tables) {
+        const [row] = await a.db.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM "${table.schema}"."${table.name}"`,
+        );
+        result[`${table.schema}.${table.name}`] = Number(row!.n);
+      }
+      return result;
+    };
+    const before = await counts();
+    expect(before['gateway.items']).to.equal(2);
+    for (let round = 0; round < 40; round += 1) {
+      const response = await query.query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS });
+      expect(response.items).to.have.length(5);
+    }
+    expect(await counts()).to.deep.equal(before);
+    // Nothing of B's text is anywhere in A's database either.
+    const dump = JSON.stringify(await a.db.query("SELECT * FROM gateway.items WHERE title LIKE 'work%'"));
+    expect(dump).to.equal('[]');
+  });
+
+  it('the query API refuses an admin token: agents act as a user', async () => {
+    const adminCall = createClient(
+      QueryService,
+      createConnectTransport({ baseUrl: a.running.adminUrl!, httpVersion: '2' }),
+    );
+    const error = await adminCall
+      .query({ source: 'local', verb: QueryVerb.LIST, resource: Resource.TASKS })
+      .then(
+        () => null,
+        (reason: Error) => reason,
+      );
+    expect(error?.message).to.include('user bearer token');
+  });
+});
