@@ -19,6 +19,7 @@ import TeamList from './commands/team/list.js';
 import UserCreate from './commands/user/create.js';
 import UserDelete from './commands/user/delete.js';
 import UserList from './commands/user/list.js';
+import UserTokenCreate from './commands/user/token/create.js';
 
 /** Every command of `mosaic` (oclif explicit strategy: no directory scanning at start-up). */
 export const COMMANDS = {
@@ -39,6 +40,7 @@ export const COMMANDS = {
   'federation:peer:remove': FederationPeerRemove,
   'user:create': UserCreate,
   'user:list': UserList,
+  'user:token:create': UserTokenCreate,
   'user:delete': UserDelete,
   'team:create': TeamCreate,
   'team:list': TeamList,

@@ -75,7 +75,7 @@ describe('M2-6 onboarding through the real CLI, two gateway processes (e2e)', fu
     await workspace?.remove();
   });
 
-  it('M2-6: peer add <url> on A yields an active peer with a valid certificate and sealed key; the grant on B turns active', async () => {
+  it('M2-6 / AC-1: peer add <url> on A yields an active peer with a valid certificate and sealed key; the grant on B turns active', async () => {
     const { user } = await mosaic<{ user: { id: string } }>(b, ['user', 'create', 'alice']);
     const scopeFile = path.join(b.dataDir.path, 'scope.json');
     await writeFile(scopeFile, JSON.stringify({ resources: ['tasks', 'notes', 'memory'] }));

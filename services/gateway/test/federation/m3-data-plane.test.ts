@@ -147,7 +147,7 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
     expect(error.rawMessage).to.include('credentials is not in the scope');
   });
 
-  it("M3-4: a certificate for grant X cannot read grant Y's subject user", async () => {
+  it("M3-4 / AC-3: a certificate for grant X cannot read grant Y's subject user", async () => {
     const client = federationClient(credentials['alice-all']!);
     const error = await connectError(client.get({ resource: Resource.TASKS, id: ids['bob-task']! }));
     expect(error.code).to.equal(Code.NotFound);
@@ -155,6 +155,43 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
     expect(titles(items)).not.to.include('bob personal');
     // And bob's own grant sees bob's data only.
     expect(titles((await list('bob')).items)).to.deep.equal(['bob personal', 't3 task']);
+  });
+
+  it('AC-2: A queries B for tasks, notes and memory, each respecting its scope filter', async () => {
+    const owner = (value: { userId?: string; teamId?: string }) => ({
+      owner: value.userId
+        ? { case: 'userId' as const, value: value.userId }
+        : { case: 'teamId' as const, value: value.teamId! },
+    });
+    for (const [title, who] of [
+      ['note personal', { userId: ids.alice! }],
+      ['note t1', { teamId: ids.t1! }],
+    ] as const) {
+      await b.admin.createItem({ item: { item: { case: 'note', value: { title, owner: owner(who) } } } });
+    }
+    for (const [title, who] of [
+      ['memory personal', { userId: ids.alice! }],
+      ['memory t1', { teamId: ids.t1! }],
+      ['memory t2', { teamId: ids.t2! }],
+    ] as const) {
+      await b.admin.createItem({ item: { item: { case: 'memory', value: { title, owner: owner(who) } } } });
+    }
+    await enroll('alice-ac2', ids.alice!, {
+      resources: ['tasks', 'notes', 'memory'],
+      filters: {
+        tasks: { include_teams: [] },
+        notes: { include_personal: false },
+        memory: { include_teams: [ids.t2], include_personal: false },
+      },
+    });
+    const client = federationClient(credentials['alice-ac2']!);
+    expect(titles((await client.list({ resource: Resource.TASKS })).items)).to.deep.equal([
+      'alice personal 1',
+      'alice personal 2',
+      'alice personal 3',
+    ]);
+    expect(titles((await client.list({ resource: Resource.NOTES })).items)).to.deep.equal(['note t1']);
+    expect(titles((await client.list({ resource: Resource.MEMORY })).items)).to.deep.equal(['memory t2']);
   });
 
   it('Get of an out-of-scope item and of a random id give identical answers', async () => {
