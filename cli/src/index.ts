@@ -1,5 +1,6 @@
 import AdminReseal from './commands/admin/reseal.js';
 import AdminTokenCreate from './commands/admin/token/create.js';
+import Dev from './commands/dev.js';
 import FederationGrantCreate from './commands/federation/grant/create.js';
 import FederationGrantEnrollmentUrl from './commands/federation/grant/enrollment-url.js';
 import FederationGrantList from './commands/federation/grant/list.js';
@@ -24,6 +25,7 @@ import UserTokenCreate from './commands/user/token/create.js';
 /** Every command of `mosaic` (oclif explicit strategy: no directory scanning at start-up). */
 export const COMMANDS = {
   serve: Serve,
+  dev: Dev,
   'gateway:doctor': GatewayDoctor,
   'admin:token:create': AdminTokenCreate,
   'admin:reseal': AdminReseal,

@@ -22,14 +22,17 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startStack(host: string): Promise<TestStack> {
+export async function startStack(
+  host: string,
+  options: { tier?: 'federated' | 'standalone' } = {},
+): Promise<TestStack> {
   const db = await createTestDatabase();
   const dataDir = await tempDir();
   const prefix = randomPrefix();
   const env = { MOSAIC_INTERNAL_KEY: randomInternalKey(), MOSAIC_MASTER_KEY: randomInternalKey() };
   const config = loadConfig({
     env: {
-      MOSAIC_STORAGE_TIER: 'federated',
+      MOSAIC_STORAGE_TIER: options.tier ?? 'federated',
       DATABASE_URL: db.url,
       VALKEY_URL: redisUrl,
       MOSAIC_MEMORY_TYPE: 'keyword',

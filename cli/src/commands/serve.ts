@@ -16,6 +16,10 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
     target: Flags.string({ description: 'What to run.', options: [...targets], default: 'all' }),
     config: Flags.string({ description: 'Path of mosaic.config.json.', env: 'MOSAIC_CONFIG' }),
     json: Flags.boolean({ description: 'Announce readiness as one JSON line instead of the summary.' }),
+    dev: Flags.boolean({
+      description: 'Development mode: the local tier also serves federation (enrollment, mTLS) for demos.',
+      env: 'MOSAIC_DEV',
+    }),
   };
 
   async run(): Promise<void> {
@@ -23,7 +27,10 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
     const target = flags.target as Target;
     let running: Awaited<ReturnType<typeof runTarget>>;
     try {
-      const config = loadConfig(flags.config === undefined ? {} : { configPath: flags.config });
+      const config = loadConfig({
+        ...(flags.config === undefined ? {} : { configPath: flags.config }),
+        env: { ...process.env, ...(flags.dev ? { MOSAIC_DEV: '1' } : {}) },
+      });
       running = await runTarget({ target, config });
       const up = {
         version: 1,

@@ -55,7 +55,8 @@ export async function runCliStep<T>(step: CliStep, context: CliStepContext): Pro
     if (step.input !== undefined) child.stdin!.end(`${step.input}\n`);
     child.once('error', (error) => {
       // An abort is reported by the caller; a spawn failure is reported here.
-      if (error.name !== 'AbortError') resolve({ code: null, stdout: out, stderr: err, failure: error.message });
+      if (error.name !== 'AbortError')
+        resolve({ code: null, stdout: out, stderr: err, failure: error.message });
     });
     child.once('close', (exitCode, signal) =>
       resolve({

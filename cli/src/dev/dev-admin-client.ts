@@ -20,7 +20,8 @@ export async function devAdminClient(adminUrl: string, dataDir: string): Promise
   } catch (error) {
     throw new DevError({
       message: `the gateway at ${adminUrl} is up but left no admin token in ${tokenFile} (${(error as Error).message}).`,
-      remedy: 'the local tier writes it at start; check that the data dir is writable, then run `mosaic dev` again.',
+      remedy:
+        'the local tier writes it at start; check that the data dir is writable, then run `mosaic dev` again.',
     });
   }
   return createClient(

@@ -87,6 +87,17 @@ export class GatewayProcess {
     this.unexpectedExit.catch(() => {});
   }
 
+  /** From now on an exit is not a failure (the terminal's Ctrl-C reaches the child as well). */
+  expectExit(): void {
+    this.stopping = true;
+  }
+
+  /** SIGKILL, at once, if the child still runs. */
+  kill(): void {
+    this.stopping = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }

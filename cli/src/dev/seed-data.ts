@@ -44,7 +44,7 @@ export const devTeams: readonly DevTeam[] = [
   { name: 'finance', description: 'Finance and procurement', members: ['bob'] },
 ];
 
-/** The peer (A) the demo grant is for, and the grant's scope file. */
+/** The scope of the demo grant, as written to its --scope-file (SPEC §4). */
 export const devScope = { resources: ['tasks', 'notes', 'memory'] } as const;
 
 export const devItems: Readonly<Record<DevOwnerName, readonly DevItem[]>> = {
@@ -131,7 +131,12 @@ export const devItems: Readonly<Record<DevOwnerName, readonly DevItem[]>> = {
       body: 'Bob wants monthly reports as CSV, not PDF.',
       tags: ['preferences'],
     },
-    { kind: 'memory', title: '', body: 'Bob is out of office the first week of December.', tags: ['calendar'] },
+    {
+      kind: 'memory',
+      title: '',
+      body: 'Bob is out of office the first week of December.',
+      tags: ['calendar'],
+    },
   ],
   platform: [
     {

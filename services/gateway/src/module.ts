@@ -72,7 +72,20 @@ export const gatewayModule: ServiceModule = {
     let identity: ServerIdentity | undefined;
     let retry: NodeJS.Timeout | undefined;
     let closing = false;
+    // SPEC §2: the federated tier serves federation; the local tier only in development mode; the
+    // standalone tier never (it can still be a client of other gateways).
+    const servesFederation = config.tier === 'federated' || (config.tier === 'local' && config.devMode);
     const enrollmentAddress = () => {
+      if (!servesFederation) {
+        throw new MosaicError({
+          kind: 'failed_precondition',
+          message: `this gateway runs in tier "${config.tier}"${config.tier === 'local' ? ' without --dev' : ''}, which does not serve federation: no peer could enroll.`,
+          remedy:
+            config.tier === 'local'
+              ? 'For a local demo start it with `npm start` or `mosaic serve --dev`; for production use tier "federated".'
+              : 'Use tier "federated" (MOSAIC_STORAGE_TIER=federated) to serve grants to peers.',
+        });
+      }
       if (!enrollmentListener) {
         throw new MosaicError({
           kind: 'unavailable',
@@ -121,10 +134,11 @@ export const gatewayModule: ServiceModule = {
       readiness: [
         async () => ({
           name: 'enrollment and federation listeners',
-          ok: enrollmentListener !== undefined && federation !== undefined,
+          ok: !servesFederation || (enrollmentListener !== undefined && federation !== undefined),
           latencyMs: 0,
-          detail:
-            enrollmentListener && federation
+          detail: !servesFederation
+            ? `not serving federation in tier ${config.tier}`
+            : enrollmentListener && federation
               ? `${enrollmentListener.url}, ${federation.listener.url}`
               : 'waiting for the CA service to issue the server certificate',
         }),
@@ -164,7 +178,7 @@ export const gatewayModule: ServiceModule = {
             retry.unref();
           }
         };
-        await openEnrollment();
+        if (servesFederation) await openEnrollment();
         adminListener = await startHttpListener({
           name: 'admin',
           address: config.listen.admin,

@@ -130,3 +130,30 @@ describe('M2 peers: a requesting gateway enrolls with a serving one (two stacks)
     expect(Number(retryAfter)).to.be.within(1, 60);
   });
 });
+
+describe('tiers that do not serve federation', function () {
+  this.timeout(60_000);
+  it('a standalone gateway refuses to create grants (no peer could enroll) and opens no federation port', async () => {
+    const stack = await startStack('127.0.0.5', { tier: 'standalone' });
+    try {
+      const { user } = await stack.admin.createUser({ username: 'dana' });
+      const error = await connectError(
+        stack.admin.createGrant({
+          subjectUserId: user!.id,
+          requestingServer: '127.0.0.2',
+          scopeJson: '{"resources":["tasks"]}',
+        }),
+      );
+      expect(error.code).to.equal(Code.FailedPrecondition);
+      expect(error.rawMessage).to.include('does not serve federation');
+      const grants = await stack.db.query('SELECT id FROM grants.grants');
+      expect(grants).to.deep.equal([]);
+      const readyz = (await (await fetch(`${stack.running.internalUrl}/readyz`)).json()) as {
+        ready: boolean;
+      };
+      expect(readyz.ready).to.equal(true);
+    } finally {
+      await stack.close();
+    }
+  });
+});

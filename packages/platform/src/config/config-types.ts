@@ -47,6 +47,11 @@ export interface MosaicConfig {
    * the CRL distribution point.
    */
   publicHostname: string;
+  /**
+   * Development mode (`npm start`, `mosaic dev`, `serve --dev`): lets the local tier serve
+   * federation for demos. Never on in production; the federated tier serves it regardless.
+   */
+  devMode: boolean;
   /** Lifetime of issued client certificates (SPEC §3: 30 days by default). */
   clientCertLifetimeDays: number;
   /** Where the other services are, in microservices mode. */

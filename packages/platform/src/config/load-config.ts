@@ -82,6 +82,7 @@ export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
     publicHostname:
       env.MOSAIC_PUBLIC_HOSTNAME ?? file.publicHostname ?? (wildcard ? os.hostname() : enrollment.host),
     clientCertLifetimeDays: file.clientCertLifetimeDays ?? 30,
+    devMode: env.MOSAIC_DEV === '1' || env.MOSAIC_DEV === 'true',
     serviceUrls: {
       ca: env.MOSAIC_CA_URL ?? file.services?.ca ?? 'http://127.0.0.1:9101',
       grants: env.MOSAIC_GRANTS_URL ?? file.services?.grants ?? 'http://127.0.0.1:9102',

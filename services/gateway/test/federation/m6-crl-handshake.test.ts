@@ -2,7 +2,11 @@ import tls from 'node:tls';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
-import { type ClientCredentials, federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
+import {
+  type ClientCredentials,
+  federationClient,
+  peerCredentials,
+} from '../../../../test/support/federation-client.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
 
 /** Opens a TLS 1.2 connection with the credentials; resolves with how the handshake ended. */
