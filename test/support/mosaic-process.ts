@@ -133,7 +133,7 @@ export class MosaicProcess {
   }
 
   /** Sends the signal and waits for the exit; a process still alive after the grace period is killed and reported. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<number | null> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
     this.signal(signal);
     let timer: NodeJS.Timeout | undefined;

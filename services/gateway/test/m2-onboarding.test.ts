@@ -3,6 +3,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { AuditVerb } from '@mosaic/contracts/v1/audit_pb';
 import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
+import { connectError } from '../../../test/support/connect-error.js';
 import { createGrantFor, enrollmentOrigin, startStack, type TestStack } from '../../../test/support/stack.js';
 import { buildCsr, OpensslWorkspace, rsaKeyPair, tamperCsrSignature } from '../../ca/test/support/pki.js';
 import { createKeyAndCsr } from '../src/pki/key-and-csr.js';
@@ -10,13 +11,6 @@ import { fetchRoot, postEnroll } from './enroll-client.js';
 
 const grantIdOid = '1.3.6.1.4.1.99999.1';
 const subjectOid = '1.3.6.1.4.1.99999.2';
-
-async function connectError(promise: Promise<unknown>): Promise<ConnectError> {
-  return promise.then(
-    () => expect.fail('the call succeeded'),
-    (reason: unknown) => ConnectError.from(reason),
-  );
-}
 
 describe('M2 onboarding on one serving gateway (integration)', function () {
   this.timeout(60_000);

@@ -4,17 +4,11 @@ import { PeerStatus } from '@mosaic/contracts/v1/admin_pb';
 import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { isUnsealError, Sealer } from '@mosaic/platform';
 import { expect } from 'chai';
+import { connectError } from '../../../test/support/connect-error.js';
 import { randomInternalKey } from '../../../test/support/mosaic-process.js';
 import { createGrantFor, enrollmentOrigin, startStack, type TestStack } from '../../../test/support/stack.js';
 import { createKeyAndCsr } from '../src/pki/key-and-csr.js';
 import { fetchRoot, postEnroll } from './enroll-client.js';
-
-async function connectError(promise: Promise<unknown>): Promise<ConnectError> {
-  return promise.then(
-    () => expect.fail('the call succeeded'),
-    (reason: unknown) => ConnectError.from(reason),
-  );
-}
 
 describe('M2 peers: a requesting gateway enrolls with a serving one (two stacks)', function () {
   this.timeout(60_000);

@@ -1,1 +1,2 @@
+export * from './reseal-column.js';
 export * from './sealer.js';

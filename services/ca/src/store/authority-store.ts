@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { queryRows, reseal, Sealer } from '@mosaic/platform';
+import { queryRows, resealColumn, type Sealer } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 import { type CaAuthority, createRootAuthority, loadAuthority } from '../domain/index.js';
 
@@ -75,35 +75,18 @@ export class AuthorityStore {
     });
   }
 
-  /**
-   * Re-seals every authority key from one master secret to another (`mosaic admin reseal`), in
-   * one transaction; rows already sealed under the new secret are left alone, so a re-run is safe.
-   */
-  static async reseal(
+  /** Re-seals every authority key from one master secret to another (`mosaic admin reseal`). */
+  static reseal(
     dataSource: DataSource,
     from: Sealer,
     to: Sealer,
     options: { dryRun?: boolean } = {},
   ): Promise<{ resealed: number; skipped: number }> {
-    return dataSource.transaction(async (manager) => {
-      const rows = await queryRows<{ id: string; key_sealed: Buffer }>(
-        manager,
-        'SELECT id, key_sealed FROM authorities FOR UPDATE',
-      );
-      let resealed = 0;
-      for (const row of rows) {
-        if (Sealer.keyIdOf(row.key_sealed) === to.keyId) continue;
-        const context = { purpose: sealPurpose, aad: row.id };
-        const resealedKey = reseal(row.key_sealed, from, to, context);
-        if (!options.dryRun) {
-          await queryRows(manager, 'UPDATE authorities SET key_sealed = $2 WHERE id = $1', [
-            row.id,
-            resealedKey,
-          ]);
-        }
-        resealed += 1;
-      }
-      return { resealed, skipped: rows.length - resealed };
-    });
+    return resealColumn(
+      dataSource,
+      { table: 'authorities', column: 'key_sealed', purpose: sealPurpose },
+      { from, to },
+      options,
+    );
   }
 }

@@ -5,6 +5,7 @@ import { Resource } from '@mosaic/contracts/v1/common_pb';
 import type { Item } from '@mosaic/contracts/v1/items_pb';
 import { Sealer } from '@mosaic/platform';
 import { expect } from 'chai';
+import { connectError } from '../../../../test/support/connect-error.js';
 import {
   type ClientCredentials,
   federationClient,
@@ -20,13 +21,6 @@ import {
 import { newAuthority, rsaKeyPair } from '../../../ca/test/support/pki.js';
 
 const titles = (items: Item[]) => items.map((item) => (item.item.value as { title: string }).title).sort();
-
-async function connectError(promise: Promise<unknown>): Promise<ConnectError> {
-  return promise.then(
-    () => expect.fail('the call succeeded'),
-    (reason: unknown) => ConnectError.from(reason),
-  );
-}
 
 describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)', function () {
   this.timeout(90_000);
