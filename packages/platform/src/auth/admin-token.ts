@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { jwtVerify, SignJWT } from 'jose';
+import { type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Ed25519KeyPair } from './ed25519-key.js';
 
 const issuer = 'mosaic-gateway';
@@ -13,14 +13,23 @@ export interface AdminTokenClaims {
   expiresAt: Date;
 }
 
-/** Mints an admin bearer token for the gateway's admin API. The caller shows it once and stores nothing. */
-export async function mintAdminToken(
+export interface UserTokenClaims {
+  userId: string;
+  tokenId: string;
+  name: string;
+  expiresAt: Date;
+}
+
+type Scope = 'admin' | 'user';
+
+/** Signs a bearer token of the gateway: `scope` says which API it opens (admin, or query as a user). */
+async function signBearer(
   keys: Ed25519KeyPair,
-  options: { subject: string; ttlSeconds: number },
-): Promise<{ token: string; claims: AdminTokenClaims }> {
+  options: { scope: Scope; subject: string; ttlSeconds: number; claims?: Record<string, string> },
+): Promise<{ token: string; tokenId: string; expiresAt: Date }> {
   const tokenId = randomUUID();
   const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
-  const token = await new SignJWT({ scope: 'admin' })
+  const token = await new SignJWT({ scope: options.scope, ...options.claims })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
     .setIssuer(issuer)
     .setAudience(adminAudience)
@@ -29,6 +38,38 @@ export async function mintAdminToken(
     .setIssuedAt()
     .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
     .sign(keys.privateKey);
+  return { token, tokenId, expiresAt };
+}
+
+/** Verifies a bearer token of the given scope; every failure is `unauthenticated` with what to do. */
+async function verifyBearer(
+  keys: Pick<Ed25519KeyPair, 'publicKey'>,
+  authorization: string | null,
+  scope: Scope,
+  messages: { missing: string; invalid: string },
+): Promise<JWTPayload & { sub: string; jti: string; exp: number }> {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  if (!token) throw new ConnectError(messages.missing, Code.Unauthenticated);
+  try {
+    const { payload } = await jwtVerify(token, keys.publicKey, {
+      issuer,
+      audience: adminAudience,
+      algorithms: ['EdDSA'],
+      clockTolerance: 5,
+    });
+    if (payload.scope !== scope || !payload.sub || !payload.jti || !payload.exp) throw new Error('claims');
+    return payload as JWTPayload & { sub: string; jti: string; exp: number };
+  } catch {
+    throw new ConnectError(messages.invalid, Code.Unauthenticated);
+  }
+}
+
+/** Mints an admin bearer token for the gateway's admin API. The caller shows it once and stores nothing. */
+export async function mintAdminToken(
+  keys: Ed25519KeyPair,
+  options: { subject: string; ttlSeconds: number },
+): Promise<{ token: string; claims: AdminTokenClaims }> {
+  const { token, tokenId, expiresAt } = await signBearer(keys, { scope: 'admin', ...options });
   return { token, claims: { subject: options.subject, tokenId, expiresAt } };
 }
 
@@ -36,35 +77,13 @@ export async function verifyAdminToken(
   keys: Pick<Ed25519KeyPair, 'publicKey'>,
   authorization: string | null,
 ): Promise<AdminTokenClaims> {
-  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-  if (!token) {
-    throw new ConnectError(
+  const payload = await verifyBearer(keys, authorization, 'admin', {
+    missing:
       'the admin API needs a bearer token: run `mosaic admin token create` on the gateway host and set MOSAIC_TOKEN',
-      Code.Unauthenticated,
-    );
-  }
-  try {
-    const { payload } = await jwtVerify(token, keys.publicKey, {
-      issuer,
-      audience: adminAudience,
-      algorithms: ['EdDSA'],
-      clockTolerance: 5,
-    });
-    if (payload.scope !== 'admin' || !payload.sub || !payload.jti || !payload.exp) throw new Error('claims');
-    return { subject: payload.sub, tokenId: payload.jti, expiresAt: new Date(payload.exp * 1000) };
-  } catch {
-    throw new ConnectError(
+    invalid:
       'the admin token is invalid, expired or from another gateway: mint a new one with `mosaic admin token create`',
-      Code.Unauthenticated,
-    );
-  }
-}
-
-export interface UserTokenClaims {
-  userId: string;
-  tokenId: string;
-  name: string;
-  expiresAt: Date;
+  });
+  return { subject: payload.sub, tokenId: payload.jti, expiresAt: new Date(payload.exp * 1000) };
 }
 
 /** Mints a user bearer token for the query API: agents act as that local user, never as an admin. */
@@ -72,17 +91,12 @@ export async function mintUserToken(
   keys: Ed25519KeyPair,
   options: { userId: string; name: string; ttlSeconds: number },
 ): Promise<{ token: string; claims: UserTokenClaims }> {
-  const tokenId = randomUUID();
-  const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
-  const token = await new SignJWT({ scope: 'user', name: options.name })
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
-    .setIssuer(issuer)
-    .setAudience(adminAudience)
-    .setSubject(options.userId)
-    .setJti(tokenId)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(keys.privateKey);
+  const { token, tokenId, expiresAt } = await signBearer(keys, {
+    scope: 'user',
+    subject: options.userId,
+    ttlSeconds: options.ttlSeconds,
+    claims: { name: options.name },
+  });
   return { token, claims: { userId: options.userId, tokenId, name: options.name, expiresAt } };
 }
 
@@ -90,31 +104,15 @@ export async function verifyUserToken(
   keys: Pick<Ed25519KeyPair, 'publicKey'>,
   authorization: string | null,
 ): Promise<UserTokenClaims> {
-  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-  if (!token) {
-    throw new ConnectError(
-      'the query API needs a user bearer token: create one with `mosaic user token create <user-id>`',
-      Code.Unauthenticated,
-    );
-  }
-  try {
-    const { payload } = await jwtVerify(token, keys.publicKey, {
-      issuer,
-      audience: adminAudience,
-      algorithms: ['EdDSA'],
-      clockTolerance: 5,
-    });
-    if (payload.scope !== 'user' || !payload.sub || !payload.jti || !payload.exp) throw new Error('claims');
-    return {
-      userId: payload.sub,
-      tokenId: payload.jti,
-      name: String(payload.name ?? ''),
-      expiresAt: new Date(payload.exp * 1000),
-    };
-  } catch {
-    throw new ConnectError(
+  const payload = await verifyBearer(keys, authorization, 'user', {
+    missing: 'the query API needs a user bearer token: create one with `mosaic user token create <user-id>`',
+    invalid:
       'the user token is invalid, expired, an admin token, or from another gateway: create a user token for the agent',
-      Code.Unauthenticated,
-    );
-  }
+  });
+  return {
+    userId: payload.sub,
+    tokenId: payload.jti,
+    name: String(payload.name ?? ''),
+    expiresAt: new Date(payload.exp * 1000),
+  };
 }
