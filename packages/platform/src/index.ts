@@ -1,4 +1,5 @@
 export * from './adapters/index.js';
+export * from './audit/audit-emitter.js';
 export * from './auth/index.js';
 export * from './config/index.js';
 export * from './db/index.js';

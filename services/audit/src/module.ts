@@ -1,6 +1,12 @@
 import { AuditService } from '@mosaic/contracts/v1/audit_pb';
-import { policyForService, type ServiceModule } from '@mosaic/platform';
+import {
+  type AuditEventPayload,
+  auditQueueName,
+  policyForService,
+  type ServiceModule,
+} from '@mosaic/platform';
 import { AuditApi } from './api/audit-api.js';
+import { AuditBatchWriter } from './store/audit-batch-writer.js';
 import { AuditEventStore } from './store/audit-event-store.js';
 import { CreateAuditTables1763800000000 } from './store/migrations/1763800000000-create-audit-tables.js';
 
@@ -16,7 +22,30 @@ export const auditModule: ServiceModule = {
   entities: [],
   migrations: [CreateAuditTables1763800000000],
   async create(deps) {
-    const api = new AuditApi(new AuditEventStore(deps.dataSource));
+    const store = new AuditEventStore(deps.dataSource);
+    const api = new AuditApi(store);
+    const writer = new AuditBatchWriter(store);
+    // Events from every gateway and grants replica arrive on the queue; many jobs in flight at
+    // once let the writer batch them.
+    deps.adapters.queue<AuditEventPayload>(auditQueueName).consume(
+      (event) =>
+        writer.write({
+          id: event.id,
+          grantId: event.grantId,
+          occurredAt: new Date(event.occurredAt),
+          verb: event.verb,
+          resource: event.resource,
+          queryHash: event.queryHash,
+          outcome: event.outcome,
+          bytesOut: event.bytesOut,
+          latencyMs: event.latencyMs,
+          peer: event.peer,
+          traceId: event.traceId,
+          actor: event.actor,
+          reason: event.reason,
+        }),
+      { concurrency: 200 },
+    );
     return {
       routes: (router) => router.service(AuditService, api),
       close: async () => {},

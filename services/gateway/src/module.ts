@@ -5,7 +5,10 @@ import { CaService } from '@mosaic/contracts/v1/ca_pb';
 import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import { QueryService } from '@mosaic/contracts/v1/query_pb';
 import {
+  AuditEmitter,
+  type AuditEventPayload,
   assertPolicyCovers,
+  auditQueueName,
   deriveEd25519,
   errorForLog,
   healthEndpoints,
@@ -58,6 +61,11 @@ export const gatewayModule: ServiceModule = {
     const { config } = deps;
     const masterSecret = await loadMasterSecret(config, deps.env);
     const sealer = new Sealer(masterSecret);
+    const audit = new AuditEmitter({
+      queue: deps.adapters.queue<AuditEventPayload>(auditQueueName),
+      logger: deps.logger,
+      metrics: deps.metrics,
+    });
     // Admin tokens are signed with a key from the gateway's own master secret: the internal
     // secret every service holds cannot mint them.
     const adminKeys = deriveEd25519(masterSecret, 'admin-token v1');
@@ -166,6 +174,7 @@ export const gatewayModule: ServiceModule = {
               rateLimiter: deps.adapters.rateLimiter,
               pubsub: deps.adapters.pubsub,
               api: federationApiImpl,
+              audit,
               logger: deps.logger,
               metrics: deps.metrics,
             });
@@ -204,6 +213,7 @@ export const gatewayModule: ServiceModule = {
           enrollmentListener?.close(deadlineMs),
           federation?.close(deadlineMs),
         ]);
+        await audit.close(deadlineMs);
       },
     };
   },

@@ -196,10 +196,15 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
         expect(
           (await postEnroll({ host, port, caPem, body: { ...base, csrPem: good.csrPem } })).status,
         ).to.equal(201);
-        const audit = await stack.admin.queryAuditEvents({
-          filter: { grantId, verbs: [AuditVerb.CSR_REJECT] },
-        });
-        expect(audit.events).to.have.length(1);
+        // Lifecycle events travel through the audit queue: poll for the row.
+        let events: unknown[] = [];
+        for (let attempt = 0; attempt < 200 && events.length === 0; attempt += 1) {
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+          events = (
+            await stack.admin.queryAuditEvents({ filter: { grantId, verbs: [AuditVerb.CSR_REJECT] } })
+          ).events;
+        }
+        expect(events).to.have.length(1);
       });
     }
   });
@@ -329,7 +334,12 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     });
     await stack.admin.updateGrant({ grantId, rateLimitRpm: 120 });
     await stack.admin.revokeGrant({ grantId, reason: 'done' });
-    const { events } = await stack.admin.queryAuditEvents({ filter: { grantId } });
+    // Lifecycle events travel through the audit queue: wait for all six.
+    let events = (await stack.admin.queryAuditEvents({ filter: { grantId } })).events;
+    for (let attempt = 0; attempt < 100 && events.length < 6; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events = (await stack.admin.queryAuditEvents({ filter: { grantId } })).events;
+    }
     const verbs = events.map((event) => AuditVerb[event.verb]).reverse();
     expect(verbs).to.deep.equal([
       'GRANT_CREATE',

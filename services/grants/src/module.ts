@@ -1,7 +1,12 @@
-import { AuditService } from '@mosaic/contracts/v1/audit_pb';
 import { CaService } from '@mosaic/contracts/v1/ca_pb';
 import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
-import { policyForService, type ServiceModule } from '@mosaic/platform';
+import {
+  AuditEmitter,
+  type AuditEventPayload,
+  auditQueueName,
+  policyForService,
+  type ServiceModule,
+} from '@mosaic/platform';
 import { AuditRecorder } from './api/audit-recorder.js';
 import { GrantsApi } from './api/grants-api.js';
 import { EnrollmentTokenStore } from './store/enrollment-token-store.js';
@@ -18,18 +23,23 @@ export const grantsModule: ServiceModule = {
   entities: [],
   migrations: [CreateGrantsTables1763800000000],
   async create(deps) {
+    const emitter = new AuditEmitter({
+      queue: deps.adapters.queue<AuditEventPayload>(auditQueueName),
+      logger: deps.logger,
+      metrics: deps.metrics,
+    });
     const api = new GrantsApi({
       dataSource: deps.dataSource,
       grants: new GrantStore(deps.dataSource),
       tokens: new EnrollmentTokenStore(deps.dataSource),
       ca: deps.clients.client(CaService, 'ca'),
-      audit: new AuditRecorder(deps.clients.client(AuditService, 'audit'), deps.logger),
+      audit: new AuditRecorder(emitter),
       logger: deps.logger,
       clientCertLifetimeMs: deps.config.clientCertLifetimeDays * day,
     });
     return {
       routes: (router) => router.service(GrantsService, api),
-      close: async () => {},
+      close: (deadlineMs) => emitter.close(deadlineMs),
     };
   },
 };

@@ -38,6 +38,10 @@ class LocalJobQueue<T> implements JobQueue<T> {
       const handler = this.handler;
       this.running += 1;
       handler(job.data)
+        .then(() => {
+          // Only pending jobs are deduplicated: the set stays as small as the backlog.
+          if (job.id !== undefined) this.seen.delete(job.id);
+        })
         .catch(() => {
           const delay = retryDelaysMs[Math.min(job.attempt, retryDelaysMs.length - 1)]!;
           const timer = setTimeout(() => {

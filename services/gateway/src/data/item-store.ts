@@ -98,6 +98,36 @@ export interface GetVisibleOptions {
   access: ItemAccess;
 }
 
+/** Where a search page ends: the (rank, id) of its last hit. */
+export interface SearchKey {
+  /** ts_rank of the hit, as a double (exactly as the store returned it: it is compared for equality). */
+  rank: number;
+  id: string;
+}
+
+export interface SearchVisibleOptions {
+  /** Resources to search; every one needs its access in `accessByResource`. None: no hits. */
+  resources: readonly ResourceName[];
+  userId: string;
+  /** What may be seen of each searched resource (native RBAC ∩ this, as for listVisible). */
+  accessByResource: Partial<Record<ResourceName, ItemAccess>>;
+  /**
+   * Keywords, parsed by websearch_to_tsquery('simple', …) and always bound as a parameter. Empty,
+   * blank, or yielding no lexeme (only punctuation): no hits, never an error.
+   */
+  query: string;
+  /** Rows returned at most (one more than the page tells whether another page follows). */
+  limit: number;
+  /** The key of the last hit of the previous page; omitted for the first page. */
+  after?: SearchKey;
+}
+
+/** A visible item that matches a search, with its relevance (higher is better). */
+export interface ItemSearchHit {
+  record: ItemRecord;
+  rank: number;
+}
+
 /** Rows per query at most: max_rows_per_query (10000) plus the one that tells whether a next page exists. */
 const maxLimit = 10_001;
 
@@ -121,6 +151,22 @@ const visibleItems = `
           AND ($5::uuid[] IS NULL OR m.team_id = ANY ($5::uuid[]))
       )
     )`;
+
+/**
+ * Native RBAC ∩ access of one searched resource: the same rule as `visibleItems`, with this
+ * resource's own parameters ($2 is the user). Only placeholders are generated, never values.
+ */
+function searchableResource(resource: number, personal: number, teams: number): string {
+  return `(i.resource = $${resource}::text
+      AND (
+        ($${personal}::boolean AND i.owner_user_id = $2::uuid)
+        OR i.owner_team_id IN (
+          SELECT m.team_id FROM memberships m
+          WHERE m.user_id = $2::uuid
+            AND ($${teams}::uuid[] IS NULL OR m.team_id = ANY ($${teams}::uuid[]))
+        )
+      ))`;
+}
 
 /**
  * The items of the five resources on this gateway. The read side answers what a user may see
@@ -223,6 +269,57 @@ export class ItemStore {
       requireUuid(options.id, 'id'),
     ]);
     return rows[0] ? itemFromRow(rows[0]) : null;
+  }
+
+  /**
+   * Full-text search over the items of `resources` the user may see, each resource through its
+   * own access (native RBAC ∩ access, as listVisible, in the same one statement): the stored
+   * `search_vector` (title weight A, body and tags B) against websearch_to_tsquery('simple', query),
+   * best first: ordered by (ts_rank DESC, id DESC) and paged by that key.
+   */
+  async searchVisible(options: SearchVisibleOptions): Promise<ItemSearchHit[]> {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) {
+      throw new RangeError(`limit must be an integer from 1 to ${maxLimit}, not ${options.limit}`);
+    }
+    const resources = [...new Set(options.resources)];
+    const userId = requireUuid(options.userId, 'user_id');
+    const after = options.after
+      ? { rank: options.after.rank, id: requireUuid(options.after.id, 'id') }
+      : null;
+    if (after && !Number.isFinite(after.rank))
+      throw new RangeError(`after.rank must be finite, not ${after.rank}`);
+    if (resources.length === 0 || options.query.trim() === '') return [];
+    const params: unknown[] = [options.query, userId, after?.rank ?? null, after?.id ?? null, options.limit];
+    const predicates = resources.map((resource) => {
+      const access = options.accessByResource[resource];
+      if (!access) throw new RangeError(`no access given for searched resource ${resource}`);
+      params.push(
+        resource,
+        access.includePersonal,
+        access.includeTeams === null
+          ? null
+          : access.includeTeams.map((id) => requireUuid(id, 'include_teams')),
+      );
+      return searchableResource(params.length - 2, params.length - 1, params.length);
+    });
+    // ts_rank is a real; as a double it converts exactly and survives a JS number both ways, so
+    // the keyset comparison sees the very value it ordered by. numnode() = 0: the query has no
+    // lexeme (blank or punctuation only), which matches nothing.
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT hit.* FROM (
+         SELECT ${columns}, ts_rank(i.search_vector, q.query)::double precision AS rank
+         FROM items i, websearch_to_tsquery('simple', $1::text) AS q (query)
+         WHERE numnode(q.query) > 0
+           AND i.search_vector @@ q.query
+           AND (${predicates.join('\n             OR ')})
+       ) hit
+       WHERE $3::double precision IS NULL OR (hit.rank, hit.id) < ($3::double precision, $4::uuid)
+       ORDER BY hit.rank DESC, hit.id DESC
+       LIMIT $5`,
+      params,
+    );
+    return rows.map((row) => ({ record: itemFromRow(row), rank: Number(row.rank) }));
   }
 
   /** The teams the user belongs to now (native RBAC's team part). */

@@ -1,11 +1,51 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ItemSchema } from '@mosaic/contracts/v1/items_pb';
-import type { GetVisibleOptions, ItemKey, ItemStore, ListVisibleOptions } from './item-store.js';
+import { MosaicError } from '@mosaic/platform';
+import type {
+  GetVisibleOptions,
+  ItemKey,
+  ItemStore,
+  ListVisibleOptions,
+  SearchKey,
+  SearchVisibleOptions,
+} from './item-store.js';
 import { itemToProto } from './item-views.js';
 
 /** A visible item rendered for the wire, with the key that pages after it. */
 export interface VisibleItemView extends ItemKey {
   item: MessageInitShape<typeof ItemSchema>;
+}
+
+/** A search hit rendered for the wire; `rank` is its score and, with `id`, the key that pages after it. */
+export interface SearchHitView extends SearchKey {
+  item: MessageInitShape<typeof ItemSchema>;
+}
+
+/** Characters of a search query at most (the contract's 1..512). */
+export const searchQueryMaxChars = 512;
+
+/**
+ * The keywords of a search request, trimmed: invalid_argument when blank (the contract asks for
+ * 1..512 characters of plain text) or too long. Anything else is searched as given, bound as a
+ * parameter; text without a searchable word (only punctuation) finds nothing.
+ */
+export function readSearchQuery(value: string, field = 'query'): string {
+  const query = value.trim();
+  if (query === '') {
+    throw new MosaicError({
+      kind: 'invalid_argument',
+      message: `${field} is empty: a search needs at least one keyword.`,
+      remedy: `Pass one or more words to look for in titles, bodies and tags, for example "${field}": "deploy checklist".`,
+    });
+  }
+  if ([...query].length > searchQueryMaxChars) {
+    throw new MosaicError({
+      kind: 'invalid_argument',
+      message: `${field} has ${[...query].length} characters; at most ${searchQueryMaxChars} are allowed.`,
+      remedy: 'Search with a few distinctive keywords instead of a whole passage.',
+    });
+  }
+  return query;
 }
 
 /**
@@ -27,5 +67,11 @@ export class VisibleItemViews {
   async getVisible(options: GetVisibleOptions): Promise<MessageInitShape<typeof ItemSchema> | null> {
     const record = await this.store.getVisible(options);
     return record ? itemToProto(record) : null;
+  }
+
+  /** Hits best first (rank, then id, descending). */
+  async searchVisible(options: SearchVisibleOptions): Promise<SearchHitView[]> {
+    const hits = await this.store.searchVisible(options);
+    return hits.map((hit) => ({ item: itemToProto(hit.record), rank: hit.rank, id: hit.record.id }));
   }
 }

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { Client } from '@connectrpc/connect';
-import { AuditOutcome, type AuditService, type AuditVerb } from '@mosaic/contracts/v1/audit_pb';
-import type { Logger } from '@mosaic/platform';
+import { AuditOutcome, type AuditVerb } from '@mosaic/contracts/v1/audit_pb';
+import type { AuditEmitter } from '@mosaic/platform';
 
 export interface LifecycleEvent {
   verb: AuditVerb;
@@ -15,32 +12,25 @@ export interface LifecycleEvent {
 }
 
 /**
- * Records grant lifecycle events in the audit log through the audit service's API. A failure to
- * record is logged and does not undo the change it describes (the queue with retry replaces this
- * direct call when the audit pipeline lands).
+ * Grant lifecycle events for the audit log. They go onto the audit queue and never hold up the
+ * change they describe; the emitter buffers and retries while the queue is unreachable.
  */
 export class AuditRecorder {
-  constructor(
-    private readonly audit: Client<typeof AuditService>,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly emitter: AuditEmitter) {}
 
   async record(event: LifecycleEvent): Promise<void> {
-    try {
-      await this.audit.recordEvent({
-        event: {
-          id: randomUUID(),
-          grantId: event.grantId,
-          occurredAt: timestampFromDate(new Date()),
-          verb: event.verb,
-          outcome: event.outcome ?? AuditOutcome.OK,
-          actor: event.actor ?? '',
-          reason: event.reason ?? '',
-          peer: event.peer ?? '',
-        },
-      });
-    } catch (error) {
-      this.logger.error({ err: error, verb: event.verb, grantId: event.grantId }, 'audit event not recorded');
-    }
+    this.emitter.emit({
+      grantId: event.grantId,
+      verb: event.verb,
+      resource: 0,
+      queryHash: '',
+      outcome: event.outcome ?? AuditOutcome.OK,
+      bytesOut: 0,
+      latencyMs: 0,
+      peer: event.peer ?? '',
+      traceId: '',
+      actor: event.actor ?? '',
+      reason: event.reason ?? '',
+    });
   }
 }

@@ -3,9 +3,16 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
-import { FederationService, type GetRequest, type ListRequest } from '@mosaic/contracts/v1/federation_pb';
+import {
+  FederationService,
+  type GetRequest,
+  type ListRequest,
+  type SearchRequest,
+} from '@mosaic/contracts/v1/federation_pb';
 import type { ItemFilter, ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { isUuid, MosaicError, withUnimplemented } from '@mosaic/platform';
+import { resourceNames } from '../../data/resource-names.js';
+import { readSearchQuery } from '../../data/visible-item-views.js';
 import { admittedGrantKey } from './federation-context.js';
 import {
   type NormalizedGrant,
@@ -32,6 +39,15 @@ export interface VisibleItems {
     userId: string;
     access: ResourceAccess;
   }): Promise<MessageInitShape<typeof ItemSchema> | null>;
+  /** Hits best first, each resource read through its own access, in one statement. */
+  searchVisible(options: {
+    resources: ResourceName[];
+    userId: string;
+    accessByResource: Partial<Record<ResourceName, ResourceAccess>>;
+    query: string;
+    limit: number;
+    after?: { rank: number; id: string };
+  }): Promise<Array<{ item: MessageInitShape<typeof ItemSchema>; rank: number; id: string }>>;
 }
 
 /**
@@ -99,6 +115,29 @@ export function federationApi(deps: { items: VisibleItems; pageTokens: PageToken
       return { item };
     },
 
+    async search(request: SearchRequest, context) {
+      const grant = admitted(context);
+      const resources = searchableResources(grant, request.resources);
+      const query = readSearchQuery(request.query);
+      const limit = Math.min(request.pageSize || grant.maxRowsPerQuery, grant.maxRowsPerQuery);
+      const binding = `search|${grant.id}|${resources.join(',')}|${createHash('sha256').update(query).digest('hex')}`;
+      const after = request.pageToken ? deps.pageTokens.readRanked(binding, request.pageToken) : undefined;
+      const rows = await deps.items.searchVisible({
+        resources,
+        userId: grant.subjectUserId,
+        accessByResource: Object.fromEntries(resources.map((name) => [name, grant.access[name]!])),
+        query,
+        limit: limit + 1,
+        ...(after ? { after } : {}),
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        hits: page.map((row) => ({ item: row.item, score: row.rank })),
+        nextPageToken: rows.length > limit && last ? deps.pageTokens.issueRanked(binding, last) : '',
+      };
+    },
+
     async capabilities(_request, context) {
       const grant = admitted(context);
       return {
@@ -117,6 +156,32 @@ export function federationApi(deps: { items: VisibleItems; pageTokens: PageToken
         serverVersion: deps.serverVersion,
       };
     },
+  });
+}
+
+/**
+ * The resources a search runs over, in canonical order: the requested ones the grant allows (the
+ * others are skipped, never searched), or every allowed one when none is named. 403 with
+ * resource_not_in_scope, as List and Get, when nothing allowed remains.
+ */
+function searchableResources(grant: NormalizedGrant, requested: readonly Resource[]): ResourceName[] {
+  const asked = [...new Set(requested)];
+  const askedNames = new Set(asked.map((resource) => resourceNameOf[resource]));
+  const names = resourceNames.filter(
+    (name) => grant.allowed.has(name) && (asked.length === 0 || askedNames.has(name)),
+  );
+  if (names.length > 0) return names;
+  if (asked.length === 1) throw resourceRefused(grant, asked[0]!)!;
+  const named = asked.map((resource) => resourceNameOf[resource] ?? `resource ${resource}`);
+  throw new MosaicError({
+    kind: 'permission_denied',
+    reason: 'resource_not_in_scope',
+    message:
+      asked.length === 0
+        ? `grant ${grant.id} allows no resource to search.`
+        : `none of ${named.join(', ')} is in the scope of grant ${grant.id}.`,
+    // The remedy lists what the grant allows, whichever resource was refused.
+    remedy: resourceRefused(grant, Resource.UNSPECIFIED)!.remedy,
   });
 }
 

@@ -3,6 +3,7 @@ import type { CaService } from '@mosaic/contracts/v1/ca_pb';
 import { FederationService } from '@mosaic/contracts/v1/federation_pb';
 import type { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import {
+  type AuditEmitter,
   errorForLog,
   type Logger,
   type Metrics,
@@ -16,6 +17,7 @@ import {
 } from '@mosaic/platform';
 import type { ServerIdentity } from '../../pki/server-identity.js';
 import { federationAccess } from './federation-access.js';
+import { federationAudit } from './federation-audit.js';
 import { federationContextValues } from './federation-context.js';
 
 const policy = policyForService(FederationService, { kind: 'public' });
@@ -46,6 +48,7 @@ export async function startFederationListener(deps: {
   rateLimiter: RateLimiter;
   pubsub: PubSub;
   api: ServiceImpl<typeof FederationService>;
+  audit: AuditEmitter;
   logger: Logger;
   metrics: Metrics;
 }): Promise<FederationListener> {
@@ -70,7 +73,11 @@ export async function startFederationListener(deps: {
       logger: deps.logger,
       metrics: deps.metrics,
       auth: { policy },
-      after: [federationAccess({ grants: deps.grants, rateLimiter: deps.rateLimiter })],
+      // Audit wraps the access rule so refusals are audited too.
+      after: [
+        federationAudit(deps.audit),
+        federationAccess({ grants: deps.grants, rateLimiter: deps.rateLimiter }),
+      ],
     }),
     logger: deps.logger,
   });
