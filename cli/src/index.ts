@@ -1,6 +1,7 @@
 import AdminReseal from './commands/admin/reseal.js';
 import AdminTokenCreate from './commands/admin/token/create.js';
 import Dev from './commands/dev.js';
+import FederationAudit from './commands/federation/audit.js';
 import FederationGrantCreate from './commands/federation/grant/create.js';
 import FederationGrantEnrollmentUrl from './commands/federation/grant/enrollment-url.js';
 import FederationGrantList from './commands/federation/grant/list.js';
@@ -28,6 +29,7 @@ export const COMMANDS = {
   dev: Dev,
   'gateway:doctor': GatewayDoctor,
   'admin:token:create': AdminTokenCreate,
+  'federation:audit': FederationAudit,
   'admin:reseal': AdminReseal,
   'federation:grant:create': FederationGrantCreate,
   'federation:grant:list': FederationGrantList,

@@ -14,26 +14,43 @@ import {
 } from '@mosaic/contracts/v1/query_pb';
 import { callerKey, isUuid, MosaicError, reasonOfConnectError, withUnimplemented } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
-import { resourceFromProto } from '../data/resource-names.js';
-import type { VisibleItemViews } from '../data/visible-item-views.js';
+import { type ResourceName, resourceFromProto, resourceNames } from '../data/resource-names.js';
+import { readSearchQuery, type VisibleItemViews } from '../data/visible-item-views.js';
 import type { PeerClients } from '../federation/client/peer-clients.js';
 import { type PeerRecord, peersOfUser, recordPeerOutcome } from '../peers/peer-store.js';
 
 type Source = { kind: 'local' } | { kind: 'peer'; hostname: string } | { kind: 'all' };
 
+/** A SEARCH request, read once before any source is asked. */
+interface SearchPlan {
+  query: string;
+  /** What the local store searches: the requested resources, or all five (the user's own data). */
+  localResources: ResourceName[];
+}
+
+interface SourceRow {
+  item: MessageInitShape<typeof ItemSchema>;
+  updatedAt: number;
+  /** SEARCH: the source's relevance score; 0 for other verbs. */
+  score: number;
+}
+
 interface SourceResult {
   source: string;
-  items: Array<{ item: MessageInitShape<typeof ItemSchema>; updatedAt: number }>;
+  items: SourceRow[];
   outcome: MessageInitShape<typeof SourceOutcomeSchema>;
   signal?: MessageInitShape<typeof SignalSchema>;
+  /** SEARCH on one peer: the peer's own next_page_token, handed through. */
+  nextPageToken?: string;
 }
 
 const defaultPageSize = 100;
 
 /**
  * The agent-facing query API on the requesting gateway: `local`, `federated:<peer>` or `all`
- * (parallel fan-out, merged newest first). Every item says where it came from. Federated results
- * live in this response only: nothing that crosses the boundary is written to this gateway.
+ * (parallel fan-out; LIST merged newest first, SEARCH by interleaving each source's ranking).
+ * Every item says where it came from. Federated results live in this response only: nothing that
+ * crosses the boundary is written to this gateway, and SEARCH is never answered from a cache.
  */
 export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews; clients: PeerClients }) {
   const userOf = (context: HandlerContext): string => {
@@ -43,24 +60,37 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
     return caller.claims.userId;
   };
 
-  const local = async (request: QueryRequest, userId: string): Promise<SourceResult> => {
+  const local = async (
+    request: QueryRequest,
+    userId: string,
+    search: SearchPlan | null,
+  ): Promise<SourceResult> => {
     const started = performance.now();
-    const resource = requireResource(request.resource);
     const access = { includePersonal: true, includeTeams: null };
     let rows: SourceResult['items'];
-    if (request.verb === QueryVerb.GET) {
+    if (search) {
+      const hits = await deps.items.searchVisible({
+        resources: search.localResources,
+        userId,
+        accessByResource: Object.fromEntries(search.localResources.map((name) => [name, access])),
+        query: search.query,
+        limit: Math.min(request.pageSize || defaultPageSize, 1000),
+      });
+      rows = hits.map((hit) => ({ item: hit.item, updatedAt: 0, score: hit.rank }));
+    } else if (request.verb === QueryVerb.GET) {
+      const resource = requireResource(request.resource);
       const item = isUuid(request.id)
         ? await deps.items.getVisible({ resource, id: request.id, userId, access })
         : null;
-      rows = item ? [{ item, updatedAt: 0 }] : [];
+      rows = item ? [{ item, updatedAt: 0, score: 0 }] : [];
     } else {
       const listed = await deps.items.listVisible({
-        resource,
+        resource: requireResource(request.resource),
         userId,
         access,
         limit: Math.min(request.pageSize || defaultPageSize, 1000),
       });
-      rows = listed.map((row) => ({ item: row.item, updatedAt: row.updatedAt.getTime() }));
+      rows = listed.map((row) => ({ item: row.item, updatedAt: row.updatedAt.getTime(), score: 0 }));
     }
     return {
       source: 'local',
@@ -74,7 +104,11 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
     };
   };
 
-  const federated = async (request: QueryRequest, peer: PeerRecord): Promise<SourceResult> => {
+  const federated = async (
+    request: QueryRequest,
+    peer: PeerRecord,
+    search: SearchPlan | null,
+  ): Promise<SourceResult> => {
     const started = performance.now();
     const outcome = (status: SourceStatus, count: number, message = '') => ({
       source: peer.peerHostname,
@@ -86,10 +120,23 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
     try {
       const client = deps.clients.forPeer(peer);
       let items: SourceResult['items'];
-      if (request.verb === QueryVerb.GET) {
+      let nextPageToken: string | undefined;
+      if (search) {
+        // Straight to the peer every time: search results are never cached (SPEC §5).
+        const found = await client.search({
+          query: search.query,
+          resources: request.resources,
+          pageSize: request.pageSize || defaultPageSize,
+          pageToken: request.pageToken,
+        });
+        items = found.hits.flatMap((hit) =>
+          hit.item ? [{ item: hit.item, updatedAt: 0, score: hit.score }] : [],
+        );
+        nextPageToken = found.nextPageToken;
+      } else if (request.verb === QueryVerb.GET) {
         try {
           const { item } = await client.get({ resource: request.resource, id: request.id });
-          items = item ? [{ item, updatedAt: 0 }] : [];
+          items = item ? [{ item, updatedAt: 0, score: 0 }] : [];
         } catch (error) {
           if (ConnectError.from(error).code !== Code.NotFound) throw error;
           items = [];
@@ -100,10 +147,15 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
           pageSize: request.pageSize || defaultPageSize,
           ...(request.filter ? { filter: request.filter } : {}),
         });
-        items = page.items.map((item) => ({ item, updatedAt: updatedAtOf(item) }));
+        items = page.items.map((item) => ({ item, updatedAt: updatedAtOf(item), score: 0 }));
       }
       await recordPeerOutcome(deps.dataSource, peer.id, { ok: true });
-      return { source: peer.peerHostname, items, outcome: outcome(SourceStatus.OK, items.length) };
+      return {
+        source: peer.peerHostname,
+        items,
+        outcome: outcome(SourceStatus.OK, items.length),
+        ...(nextPageToken ? { nextPageToken } : {}),
+      };
     } catch (error) {
       const wire = ConnectError.from(error);
       const reason = reasonOfConnectError(wire);
@@ -140,14 +192,19 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
   return withUnimplemented(QueryService, {
     async query(request: QueryRequest, context) {
       const userId = userOf(context);
-      if (request.verb !== QueryVerb.LIST && request.verb !== QueryVerb.GET) {
+      if (
+        request.verb !== QueryVerb.LIST &&
+        request.verb !== QueryVerb.GET &&
+        request.verb !== QueryVerb.SEARCH
+      ) {
         throw new MosaicError({
-          kind: 'unimplemented',
-          message: 'only the list and get verbs are served by this release.',
-          remedy: 'Use verb LIST or GET.',
+          kind: 'invalid_argument',
+          message: `verb ${request.verb} is not a query verb.`,
+          remedy: 'Use verb LIST, GET or SEARCH.',
         });
       }
       const source = parseSource(request.source);
+      const search = request.verb === QueryVerb.SEARCH ? readSearch(request, source) : null;
       const peers =
         source.kind === 'local'
           ? []
@@ -160,23 +217,31 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
         });
       }
       const results = await Promise.all([
-        ...(source.kind === 'peer' ? [] : [local(request, userId)]),
-        ...peers.map((peer) => federated(request, peer)),
+        ...(source.kind === 'peer' ? [] : [local(request, userId, search)]),
+        ...peers.map((peer) => federated(request, peer, search)),
       ]);
-      const items: Array<MessageInitShape<typeof QueryItemSchema> & { updatedAt: number }> = results.flatMap(
-        (result) =>
+      let items: Array<MessageInitShape<typeof QueryItemSchema>>;
+      if (search) {
+        items = interleaveRankings(results);
+      } else {
+        const merged = results.flatMap((result) =>
           result.items.map((row) => ({
             item: row.item,
             source: result.source,
             cached: false,
             updatedAt: row.updatedAt,
           })),
-      );
-      items.sort((left, right) => right.updatedAt - left.updatedAt);
+        );
+        merged.sort((left, right) => right.updatedAt - left.updatedAt);
+        items = merged.map(({ updatedAt: _, ...item }) => item);
+      }
+      // A search of one peer pages with that peer's own token; nothing else pages yet.
+      const single = search && source.kind === 'peer' && results.length === 1 ? results[0] : undefined;
       return {
-        items: items.map(({ updatedAt: _, ...item }) => item),
+        items,
         sources: results.map((result) => result.outcome),
         signals: results.flatMap((result) => (result.signal ? [result.signal] : [])),
+        nextPageToken: single?.nextPageToken ?? '',
       };
     },
   });
@@ -193,6 +258,58 @@ function parseSource(value: string): Source {
     remedy:
       'Use "local", "all", or "federated:" followed by a peer host name from `mosaic federation peer list`.',
   });
+}
+
+/**
+ * The keywords and resources of a SEARCH, checked before any source is asked. A page token is
+ * a peer's own and only meaningful with source federated:<peer>.
+ */
+function readSearch(request: QueryRequest, source: Source): SearchPlan {
+  const query = readSearchQuery(request.query);
+  const named = request.resources.map((resource) => {
+    const name = resourceFromProto(resource);
+    if (!name) {
+      throw new MosaicError({
+        kind: 'invalid_argument',
+        message: `resources has ${resource}, which is not a resource.`,
+        remedy: 'Name resources among tasks, notes, memory, credentials and api_keys, or none to search all.',
+      });
+    }
+    return name;
+  });
+  if (request.pageToken && source.kind !== 'peer') {
+    throw new MosaicError({
+      kind: 'invalid_argument',
+      message: `page_token is not served for a search of source ${request.source}.`,
+      remedy:
+        'Page a search one peer at a time (source federated:<peer>), or raise page_size; local and all answer one page.',
+    });
+  }
+  const asked = new Set(named);
+  return {
+    query,
+    localResources: asked.size ? resourceNames.filter((name) => asked.has(name)) : [...resourceNames],
+  };
+}
+
+/**
+ * SEARCH across sources: scores are only comparable within one source, so each source's ranking
+ * is interleaved: every source's best hit, then every source's second, and so on; within one
+ * such round, by score (then by source order, as asked).
+ */
+function interleaveRankings(results: SourceResult[]): Array<MessageInitShape<typeof QueryItemSchema>> {
+  const merged: Array<MessageInitShape<typeof QueryItemSchema>> = [];
+  const rounds = Math.max(0, ...results.map((result) => result.items.length));
+  for (let position = 0; position < rounds; position += 1) {
+    const round = results.flatMap((result) => {
+      const row = result.items[position];
+      return row ? [{ item: row.item, source: result.source, cached: false, score: row.score }] : [];
+    });
+    // Array.prototype.sort is stable: equal scores keep the source order.
+    round.sort((left, right) => right.score - left.score);
+    merged.push(...round);
+  }
+  return merged;
 }
 
 function requireResource(resource: Resource) {

@@ -155,4 +155,31 @@ describe('M2-6 onboarding through the real CLI, two gateway processes (e2e)', fu
     ]);
     expect(peers.peers).to.deep.equal([{ ...peers.peers[0], id: peer.id, status: 'active' }]);
   });
+
+  it("mosaic federation audit --json shows the grant's trail, and --outcome filters it", async () => {
+    const { grants } = await mosaic<{ grants: Array<{ id: string }> }>(b, ['federation', 'grant', 'list']);
+    const grantId = grants[0]!.id;
+    let verbs: string[] = [];
+    for (let attempt = 0; attempt < 100 && !verbs.includes('enroll'); attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      const { events } = await mosaic<{ events: Array<{ verb: string; outcome: string; grantId: string }> }>(
+        b,
+        ['federation', 'audit', '--grant', grantId],
+      );
+      verbs = events.map((event) => event.verb);
+      expect(events.every((event) => event.grantId === grantId)).to.equal(true);
+    }
+    expect(verbs).to.include.members(['grant_create', 'enrollment_token_create', 'enroll']);
+    const denied = await mosaic<{ events: unknown[] }>(b, [
+      'federation',
+      'audit',
+      '--grant',
+      grantId,
+      '--outcome',
+      'denied',
+    ]);
+    expect(denied.events).to.deep.equal([]);
+    const bad = await runCli(['federation', 'audit', '--since', 'yesterday-ish'], b.env);
+    expect(bad.code).to.equal(2);
+  });
 });
