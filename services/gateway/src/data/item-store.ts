@@ -112,8 +112,8 @@ export interface SearchVisibleOptions {
   /** What may be seen of each searched resource (native RBAC ∩ this, as for listVisible). */
   accessByResource: Partial<Record<ResourceName, ItemAccess>>;
   /**
-   * Keywords, parsed by websearch_to_tsquery('simple', …) and always bound as a parameter. Empty,
-   * blank, or yielding no lexeme (only punctuation): no hits, never an error.
+   * Keywords, parsed by websearch_to_tsquery('simple', …) and always bound as a parameter. Any
+   * text is accepted: empty, blank, or yielding no lexeme (only punctuation): no hits, never an error.
    */
   query: string;
   /** Rows returned at most (one more than the page tells whether another page follows). */
@@ -288,8 +288,10 @@ export class ItemStore {
       : null;
     if (after && !Number.isFinite(after.rank))
       throw new RangeError(`after.rank must be finite, not ${after.rank}`);
-    if (resources.length === 0 || options.query.trim() === '') return [];
-    const params: unknown[] = [options.query, userId, after?.rank ?? null, after?.id ?? null, options.limit];
+    // PostgreSQL text cannot hold NUL, and no stored item contains one: it separates words like a space.
+    const query = options.query.replaceAll('\u0000', ' ');
+    if (resources.length === 0 || query.trim() === '') return [];
+    const params: unknown[] = [query, userId, after?.rank ?? null, after?.id ?? null, options.limit];
     const predicates = resources.map((resource) => {
       const access = options.accessByResource[resource];
       if (!access) throw new RangeError(`no access given for searched resource ${resource}`);

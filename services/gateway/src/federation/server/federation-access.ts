@@ -1,6 +1,6 @@
 import { type Client, Code, ConnectError, type Interceptor } from '@connectrpc/connect';
 import type { GrantsService } from '@mosaic/contracts/v1/grants_pb';
-import { RateLimitedError, type RateLimiter } from '@mosaic/platform';
+import { MosaicError, RateLimitedError, type RateLimiter } from '@mosaic/platform';
 import { admittedGrantKey, peerIdentityKey } from './federation-context.js';
 import { admitGrant, identityRefused, type NormalizedGrant, normalizeGrant } from './grant-access.js';
 
@@ -20,7 +20,19 @@ export function federationAccess(deps: {
     const refusal = admitGrant(peer.identity, grant, new Date());
     if (refusal) throw refusal;
     const admitted = grant as NormalizedGrant;
-    const bucket = await deps.rateLimiter.take(`grant:${admitted.id}`, admitted.rateLimitRpm, 60_000);
+    // Fails closed: without the shared bucket no replica can know the grant's rate, so no request passes.
+    const bucket = await deps.rateLimiter
+      .take(`grant:${admitted.id}`, admitted.rateLimitRpm, 60_000)
+      .catch((error: unknown) => {
+        throw new MosaicError({
+          kind: 'unavailable',
+          reason: 'overloaded',
+          message:
+            'the rate limiter (Valkey) is unreachable, so federation requests are refused until it is back.',
+          remedy: "Retry later; the serving gateway's admin sees the cause in `mosaic gateway doctor`.",
+          cause: error,
+        });
+      });
     if (!bucket.allowed) {
       throw new RateLimitedError({
         message: `grant ${admitted.id} is over its limit of ${admitted.rateLimitRpm} requests per minute.`,
