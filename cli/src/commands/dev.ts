@@ -41,9 +41,10 @@ export default class Dev extends Command {
     const { flags } = await this.parse(Dev);
     const interrupt = new AbortController();
     let harness: TwoGatewayHarness | undefined;
+    // A terminal's Ctrl-C may arrive twice (directly and forwarded by bin/run.js): the first one
+    // counts; a gateway that does not stop is killed after 15 s anyway.
     const onSignal = (signal: NodeJS.Signals) => {
       if (!interrupt.signal.aborted) interrupt.abort(signal);
-      else harness?.kill(); // a second Ctrl-C: no more waiting
     };
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     for (const signal of signals) process.on(signal, onSignal);

@@ -25,8 +25,8 @@ const tailLines = 20;
 const tailLineChars = 400;
 
 /**
- * `mosaic serve --target=all` of one demo gateway as a child process, in the embedded local tier,
- * every listener on `<host>:0`. Keeps the last lines of its output for error messages and appends
+ * `mosaic serve --target=all --dev` of one demo gateway as a child process, in the embedded local
+ * tier (which serves federation only in development mode), every listener on `<host>:0`. Keeps the last lines of its output for error messages and appends
  * all of it to a log file.
  */
 export class GatewayProcess {
@@ -50,7 +50,7 @@ export class GatewayProcess {
     this.spec = spec;
     this.log = createWriteStream(spec.logFile, { flags: 'a' });
     const listen = `${spec.host}:0`;
-    this.child = spawn(invocation.command, [...invocation.args, 'serve', '--target=all', '--json'], {
+    this.child = spawn(invocation.command, [...invocation.args, 'serve', '--target=all', '--dev', '--json'], {
       // The data dir as working directory: no ./mosaic.config.json of the caller applies.
       cwd: spec.dataDir,
       env: childEnv({
@@ -90,12 +90,6 @@ export class GatewayProcess {
   /** From now on an exit is not a failure (the terminal's Ctrl-C reaches the child as well). */
   expectExit(): void {
     this.stopping = true;
-  }
-
-  /** SIGKILL, at once, if the child still runs. */
-  kill(): void {
-    this.stopping = true;
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
   get pid(): number | undefined {

@@ -97,7 +97,11 @@ export class TwoGatewayHarness {
       cli: <T>(gateway: DevGateway, step: CliStep) => this.guard(runCliStep<T>(step, gateway.cli)),
       rpc: <T>(gateway: DevGateway, work: Promise<T>) => this.guard(rpcFailure(gateway, work)),
     };
-    progress.start('Seeding B: users alice and bob, teams platform and finance, their items');
+    progress.start(
+      dir.reused
+        ? 'Checking the seed data on B (an earlier run in this dir); adding what is missing'
+        : 'Seeding B: users alice and bob, teams platform and finance, their items',
+    );
     const seeded = await seedServingGateway(gatewayB, steps, dir);
     progress.stop();
 
@@ -144,11 +148,6 @@ export class TwoGatewayHarness {
     return outcomes
       .filter((outcome) => outcome.forced)
       .map(({ gateway }) => `${gateway.spec.name} (pid ${gateway.pid})`);
-  }
-
-  /** Kills both gateways at once (a second Ctrl-C while stopping). */
-  kill(): void {
-    for (const gateway of this.processes) gateway.kill();
   }
 
   private spawn(spec: GatewaySpec): GatewayProcess {
