@@ -221,7 +221,9 @@ describe('gateway data: item search (full text, native RBAC ∩ access per resou
     ]);
     expect(await search({ user: 'alice', query: 'orch%' })).to.deep.equal([]);
     expect(await counts()).to.equal(before);
-    expect((await db.query("SELECT to_regclass('gateway.items') AS t"))[0]).to.deep.equal({ t: 'gateway.items' });
+    expect((await db.query("SELECT to_regclass('gateway.items') AS t"))[0]).to.deep.equal({
+      t: 'gateway.items',
+    });
   });
 
   it('refuses a limit outside 1..10001 and an access missing for a searched resource', async () => {

@@ -1,0 +1,159 @@
+import { type Client, Code, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { AdminService } from '@mosaic/contracts/v1/admin_pb';
+import { Resource } from '@mosaic/contracts/v1/common_pb';
+import { createLogger, deriveEd25519, loadConfig, mintAdminToken } from '@mosaic/platform';
+import { type RunningTarget, runTarget } from '@mosaic/server';
+import { expect } from 'chai';
+import { connectError } from '../../../../test/support/connect-error.js';
+import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
+import { randomInternalKey, tempDir } from '../../../../test/support/mosaic-process.js';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
+import { deletePrefix, randomPrefix, redisUrl } from '../../../../test/support/redis.js';
+import { startStack, type TestStack } from '../../../../test/support/stack.js';
+
+describe('M4-7 rate limits shared by gateway replicas (B in microservices mode, two gateways)', function () {
+  this.timeout(90_000);
+  let db: TestDatabase;
+  let dataDir: Awaited<ReturnType<typeof tempDir>>;
+  const prefix = randomPrefix();
+  const env = { MOSAIC_INTERNAL_KEY: randomInternalKey(), MOSAIC_MASTER_KEY: randomInternalKey() };
+  const running: RunningTarget[] = [];
+  const gateways: Array<{ target: RunningTarget; admin: Client<typeof AdminService> }> = [];
+  let a: TestStack;
+
+  const start = async (target: 'ca' | 'audit' | 'grants' | 'gateway', urls: Record<string, string>) => {
+    const config = loadConfig({
+      env: {
+        MOSAIC_STORAGE_TIER: 'federated',
+        DATABASE_URL: db.url,
+        VALKEY_URL: redisUrl,
+        MOSAIC_MEMORY_TYPE: 'keyword',
+        MOSAIC_DATA_DIR: dataDir.path,
+        MOSAIC_LISTEN: '127.0.0.3:0',
+        MOSAIC_ADMIN_LISTEN: '127.0.0.3:0',
+        MOSAIC_ENROLLMENT_LISTEN: '127.0.0.3:0',
+        MOSAIC_FEDERATION_LISTEN: '127.0.0.3:0',
+        MOSAIC_PUBLIC_HOSTNAME: '127.0.0.3',
+        ...urls,
+      },
+    });
+    const target_ = await runTarget({
+      target,
+      config,
+      env,
+      redisPrefix: prefix,
+      logger: createLogger({ service: target, level: 'silent' }),
+    });
+    running.push(target_);
+    return target_;
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    dataDir = await tempDir();
+    const ca = await start('ca', {});
+    const audit = await start('audit', {});
+    const grants = await start('grants', {
+      MOSAIC_CA_URL: ca.internalUrl,
+      MOSAIC_AUDIT_URL: audit.internalUrl,
+    });
+    const urls = {
+      MOSAIC_CA_URL: ca.internalUrl,
+      MOSAIC_AUDIT_URL: audit.internalUrl,
+      MOSAIC_GRANTS_URL: grants.internalUrl,
+    };
+    const { token } = await mintAdminToken(
+      deriveEd25519(Buffer.from(env.MOSAIC_MASTER_KEY, 'base64url'), 'admin-token v1'),
+      {
+        subject: 'test',
+        ttlSeconds: 600,
+      },
+    );
+    for (let i = 0; i < 2; i += 1) {
+      const target = await start('gateway', urls);
+      const admin = createClient(
+        AdminService,
+        createConnectTransport({
+          baseUrl: target.adminUrl!,
+          httpVersion: '2',
+          interceptors: [
+            (next) => async (request) => {
+              request.header.set('authorization', `Bearer ${token}`);
+              return next(request);
+            },
+          ],
+        }),
+      );
+      gateways.push({ target, admin });
+    }
+    a = await startStack('127.0.0.2');
+  });
+  after(async () => {
+    await a?.close();
+    for (const target of running.reverse()) await target.close();
+    await db?.drop();
+    await dataDir?.remove();
+    await deletePrefix(prefix);
+  });
+
+  it('M4-7: a per-grant limit holds across two replicas sharing Valkey, and an override applies without restart', async () => {
+    const [first, second] = gateways;
+    const { user } = await first!.admin.createUser({ username: 'fay' });
+    const created = await first!.admin.createGrant({
+      subjectUserId: user!.id,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+      rateLimitRpm: 6,
+    });
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    const credentials = await peerCredentials(a, peer!.id);
+    // The peer record points at the replica it enrolled with; the other replica has its own port.
+    const federationPorts = await Promise.all(
+      gateways.map(async ({ target }) => {
+        const health = (await (await fetch(`${target.internalUrl}/readyz`)).json()) as {
+          services: Array<{ checks: Array<{ name: string; detail: string }> }>;
+        };
+        const detail = health.services
+          .flatMap((service) => service.checks)
+          .find((check) => check.name.includes('federation'))!.detail;
+        return /https:\/\/[^,]+:(\d+)$/.exec(detail)![1]!;
+      }),
+    );
+    expect(new Set(federationPorts).size).to.equal(2);
+    const clients = federationPorts.map((port) =>
+      federationClient({ ...credentials, baseUrl: `https://127.0.0.3:${port}` }),
+    );
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      outcomes.push(
+        await clients[i % 2]!.list({ resource: Resource.TASKS }).then(
+          () => 'ok',
+          async (error: unknown) => Code[(await connectError(Promise.reject(error))).code]!,
+        ),
+      );
+    }
+    // Six tokens in the shared bucket, whichever replica served the request.
+    expect(outcomes.filter((outcome) => outcome === 'ok')).to.have.length(6);
+    expect(outcomes.slice(6)).to.deep.equal([
+      'ResourceExhausted',
+      'ResourceExhausted',
+      'ResourceExhausted',
+      'ResourceExhausted',
+    ]);
+
+    // Raised through the other replica's admin API: effective at once, no restart, on both replicas.
+    await second!.admin.updateGrant({ grantId: created.grant!.id, rateLimitRpm: 600 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      after.push(
+        await clients[i % 2]!.list({ resource: Resource.TASKS }).then(
+          () => 'ok',
+          () => 'refused',
+        ),
+      );
+    }
+    expect(after).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+  });
+});
