@@ -12,9 +12,9 @@ export default class Dev extends Command {
   static override summary =
     'Run a local two-gateway federation demo: B serves alice’s data, A is enrolled with it.';
   static override description = [
-    `Starts gateway B (serving) on ${demoHosts.b} and gateway A (requesting) on ${demoHosts.a}, each \`mosaic serve --target=all\` in its own process, in the embedded local tier with its own data dir (its own databases) and every listener on a free port. Seeds B through its admin API (users alice and bob, teams platform and finance, tasks, notes and memory for each, one credential for alice), then onboards a grant for alice through the real CLI flow: \`mosaic federation grant create\` on B, \`mosaic federation peer add\` on A.`,
+    `Starts gateway B (serving) on ${demoHosts.b} and gateway A (requesting) on ${demoHosts.a}, each \`mosaic serve --target=all --dev\` in its own process, in the embedded local tier with its own data dir (its own databases) and every listener on a free port. Seeds B through its admin API (users alice and bob, teams platform and finance, tasks, notes and memory for each, one credential for alice), then onboards a grant for alice through the real CLI flow: \`mosaic federation grant create\` on B, \`mosaic federation peer add\` on A.`,
     'It prints both admin API addresses and ready-to-paste commands, then runs until Ctrl-C or SIGTERM and stops both gateways. Without --dir the data lives in a fresh temp dir, removed at the end (unless --keep). With --dir it stays there, and a later run with the same --dir restarts both gateways on their data and skips what is already set up.',
-    'Exit codes: 0 success, 1 a gateway or a step failed, 2 bad input (--dir), 3 the loopback addresses are not available.',
+    'Exit codes: 0 success, 1 a gateway or a step failed, 2 bad input (--dir), 3 the loopback addresses are not available, 130 interrupted during setup.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> dev',

@@ -26,8 +26,8 @@ const tailLineChars = 400;
 
 /**
  * `mosaic serve --target=all --dev` of one demo gateway as a child process, in the embedded local
- * tier (which serves federation only in development mode), every listener on `<host>:0`. Keeps the last lines of its output for error messages and appends
- * all of it to a log file.
+ * tier (which serves federation only in development mode), every listener on `<host>:0`. Keeps
+ * the last lines of its output for error messages and appends all of it to a log file.
  */
 export class GatewayProcess {
   readonly spec: GatewaySpec;

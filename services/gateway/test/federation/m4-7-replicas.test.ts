@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../../../../test/support/
 import { deletePrefix, randomPrefix, redisUrl } from '../../../../test/support/redis.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
 
-describe('M4-7 rate limits shared by gateway replicas (B in microservices mode, two gateways)', function () {
+describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) on one Postgres and Valkey', function () {
   this.timeout(90_000);
   let db: TestDatabase;
   let dataDir: Awaited<ReturnType<typeof tempDir>>;
@@ -21,6 +21,7 @@ describe('M4-7 rate limits shared by gateway replicas (B in microservices mode, 
   const running: RunningTarget[] = [];
   const gateways: Array<{ target: RunningTarget; admin: Client<typeof AdminService> }> = [];
   let a: TestStack;
+  let auditTarget: RunningTarget;
 
   const start = async (target: 'ca' | 'audit' | 'grants' | 'gateway', urls: Record<string, string>) => {
     const config = loadConfig({
@@ -54,6 +55,7 @@ describe('M4-7 rate limits shared by gateway replicas (B in microservices mode, 
     dataDir = await tempDir();
     const ca = await start('ca', {});
     const audit = await start('audit', {});
+    auditTarget = audit;
     const grants = await start('grants', {
       MOSAIC_CA_URL: ca.internalUrl,
       MOSAIC_AUDIT_URL: audit.internalUrl,
@@ -155,5 +157,56 @@ describe('M4-7 rate limits shared by gateway replicas (B in microservices mode, 
       );
     }
     expect(after).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('M4-8: audit writes are asynchronous: requests pass while the audit store is slow and while it is down; no event is lost', async () => {
+    const [first] = gateways;
+    const { user } = await first!.admin.createUser({ username: 'gus' });
+    const created = await first!.admin.createGrant({
+      subjectUserId: user!.id,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+      rateLimitRpm: 1000,
+    });
+    const grantId = created.grant!.id;
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    const client = federationClient(await peerCredentials(a, peer!.id));
+    const listRows = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'SELECT count(*)::text AS n FROM audit.events WHERE grant_id = $1 AND verb = 2',
+            [grantId],
+          )
+        )[0]!.n,
+      ) + 0;
+    const waitForRows = async (count: number) => {
+      for (let attempt = 0; attempt < 300; attempt += 1) {
+        if ((await listRows()) >= count) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    // AuditVerb.GET is 2; the test counts Get calls (answered not_found, audited as ok).
+    const call = () =>
+      client.get({ resource: Resource.TASKS, id: '00000000-0000-4000-8000-000000000000' }).catch(() => 'ok');
+
+    // 1. Slow store: a transaction holds an exclusive lock on the audit table.
+    const locker = await import('pg').then((pg) => new pg.default.Client({ connectionString: db.url }));
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE audit.events IN ACCESS EXCLUSIVE MODE');
+    for (let i = 0; i < 10; i += 1) expect(await call()).to.equal('ok');
+    await locker.query('COMMIT');
+    await locker.end();
+    await waitForRows(10);
+    expect(await listRows()).to.equal(10);
+
+    // 2. Store down: the audit service is stopped; requests still pass; events wait in the queue.
+    await auditTarget.close();
+    for (let i = 0; i < 10; i += 1) expect(await call()).to.equal('ok');
+    expect(await listRows()).to.equal(10);
+    auditTarget = await start('audit', {});
+    await waitForRows(20);
+    expect(await listRows()).to.equal(20);
   });
 });
