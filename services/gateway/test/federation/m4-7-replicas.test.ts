@@ -187,8 +187,13 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
       }
     };
     // AuditVerb.GET is 2; the test counts Get calls (answered not_found, audited as ok).
+    // The normal answer for an id that is not there is not_found: anything else fails the test.
     const call = () =>
-      client.get({ resource: Resource.TASKS, id: '00000000-0000-4000-8000-000000000000' }).catch(() => 'ok');
+      client.get({ resource: Resource.TASKS, id: '00000000-0000-4000-8000-000000000000' }).then(
+        () => 'found?!',
+        async (error: unknown) =>
+          (await connectError(Promise.reject(error))).code === Code.NotFound ? 'ok' : 'failed',
+      );
 
     // 1. Slow store: a transaction holds an exclusive lock on the audit table.
     const locker = await import('pg').then((pg) => new pg.default.Client({ connectionString: db.url }));
