@@ -123,7 +123,7 @@ export default class Dev extends Command {
     } else if (error instanceof Errors.CLIError) {
       return error;
     } else {
-      message = `mosaic dev failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+      message = `mosaic dev failed: ${error instanceof Error ? error.message : String(error)}`;
       exit = exitCodes.failure;
     }
     const notes = [

@@ -3,11 +3,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { DevError } from './dev-error.js';
 import { childEnv, type MosaicInvocation } from './mosaic-invocation.js';
 
-/** One gateway of the demo: its role, loopback address and data dir. */
+/** One gateway of the demo: its name, loopback address, data dir and log file. */
 export interface GatewaySpec {
   /** "A" (requesting) or "B" (serving). */
   name: 'A' | 'B';
-  role: 'requesting' | 'serving';
   /** Loopback address every listener binds, and the gateway's public hostname. */
   host: string;
   dataDir: string;

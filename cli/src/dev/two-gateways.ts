@@ -71,14 +71,12 @@ export class TwoGatewayHarness {
     const specs: Record<'a' | 'b', GatewaySpec> = {
       b: {
         name: 'B',
-        role: 'serving',
         host: demoHosts.b,
         dataDir: dir.dataDirB,
         logFile: path.join(dir.logsDir, 'b.log'),
       },
       a: {
         name: 'A',
-        role: 'requesting',
         host: demoHosts.a,
         dataDir: dir.dataDirA,
         logFile: path.join(dir.logsDir, 'a.log'),
