@@ -1,4 +1,4 @@
-import { type Client, createClient } from '@connectrpc/connect';
+import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { FederationService } from '@mosaic/contracts/v1/federation_pb';
 import { MosaicError, type Sealer } from '@mosaic/platform';
@@ -15,6 +15,8 @@ const requestTimeoutMs = 5000;
  */
 export class PeerClients {
   private readonly clients = new Map<string, Client<typeof FederationService>>();
+  /** Until when each peer asked us (429 Retry-After) not to call again. */
+  private readonly backoffUntil = new Map<string, number>();
 
   constructor(private readonly sealer: Sealer) {}
 
@@ -38,6 +40,7 @@ export class PeerClients {
           nodeOptions: { ca: peer.trustBundlePem, cert: peer.clientCertPem, key },
           defaultTimeoutMs: requestTimeoutMs,
           idleConnectionTimeoutMs: 60_000,
+          interceptors: [this.honourRetryAfter(peer.id)],
         }),
       );
       for (const stale of [...this.clients.keys()].filter((k) => k.startsWith(`${peer.id}:`)))
@@ -45,5 +48,34 @@ export class PeerClients {
       this.clients.set(cacheKey, client);
     }
     return client;
+  }
+
+  /**
+   * A peer that answered 429 is not called again before its Retry-After: calls fail at once with
+   * the time left, without touching the network.
+   */
+  private honourRetryAfter(peerId: string): Interceptor {
+    return (next) => async (request) => {
+      const until = this.backoffUntil.get(peerId) ?? 0;
+      const leftMs = until - Date.now();
+      if (leftMs > 0) {
+        const seconds = Math.ceil(leftMs / 1000);
+        throw new ConnectError(
+          `the peer asked to wait: not calling it for another ${seconds} s (Retry-After)`,
+          Code.ResourceExhausted,
+          new Headers({ 'retry-after': String(seconds) }),
+        );
+      }
+      try {
+        return await next(request);
+      } catch (error) {
+        const wire = ConnectError.from(error);
+        const retryAfter = Number(wire.metadata.get('retry-after'));
+        if (wire.code === Code.ResourceExhausted && Number.isFinite(retryAfter) && retryAfter > 0) {
+          this.backoffUntil.set(peerId, Date.now() + Math.min(retryAfter, 3600) * 1000);
+        }
+        throw error;
+      }
+    };
   }
 }
