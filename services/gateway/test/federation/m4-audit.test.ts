@@ -55,7 +55,7 @@ describe('M4 audit of federated requests (two stacks)', function () {
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  it('M4-3: every successful request is in the audit log (queryable without waiting on the request)', async () => {
+  it('M4-3 / AC-8: every successful request is in the audit log (queryable without waiting on the request)', async () => {
     const client = federationClient(credentials);
     for (let i = 0; i < 5; i += 1) await client.list({ resource: Resource.TASKS, pageSize: 10 + i });
     const { events, waitedMs } = await auditRows({ outcomes: [AuditOutcome.OK], verbs: [AuditVerb.LIST] }, 5);
