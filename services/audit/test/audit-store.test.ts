@@ -61,9 +61,10 @@ describe('audit store', () => {
     const writer = new AuditBatchWriter(store, { maxBatch: 50, maxWaitMs: 20 });
     const events = Array.from({ length: 120 }, () => event());
     await Promise.all([...events, events[0]!, events[1]!].map((e) => writer.write(e)));
-    const [row] = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM audit.events WHERE id = ANY($1)', [
-      events.map((e) => e.id),
-    ]);
+    const [row] = await db.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM audit.events WHERE id = ANY($1)',
+      [events.map((e) => e.id)],
+    );
     expect(Number(row!.n)).to.equal(120);
   });
 });

@@ -21,7 +21,6 @@ import {
   type ServiceModule,
   serverInterceptors,
   startHttpListener,
-  withUnimplemented,
 } from '@mosaic/platform';
 import { adminApi } from './admin/admin-api.js';
 import { ensureLocalAdminToken } from './admin/local-admin-token.js';

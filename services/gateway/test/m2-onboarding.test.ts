@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { AuditVerb } from '@mosaic/contracts/v1/audit_pb';
 import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';

@@ -1,5 +1,5 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { PeerStatus } from '@mosaic/contracts/v1/admin_pb';
 import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { isUnsealError, Sealer } from '@mosaic/platform';

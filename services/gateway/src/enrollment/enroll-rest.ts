@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type http2 from 'node:http2';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { type PlainHandler, reasonOfConnectError, toConnectError } from '@mosaic/platform';
 import type { EnrollmentHandler } from './enrollment-handler.js';
 

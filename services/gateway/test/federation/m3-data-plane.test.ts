@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import type { Item } from '@mosaic/contracts/v1/items_pb';
 import { Sealer } from '@mosaic/platform';

@@ -11,28 +11,11 @@ import {
 import { type ResourceName, resourceNames } from '../../src/data/resource-names.js';
 import { DirectoryStore } from '../../src/directory/directory-store.js';
 import { newItem, openGatewayData, personal, team } from '../data/item-fixture.js';
+import { hostileQueries } from './hostile-queries.js';
 
 const everything: ItemAccess = { includePersonal: true, includeTeams: null };
 const accessTo = (resources: readonly ResourceName[], access: ItemAccess = everything) =>
   Object.fromEntries(resources.map((name) => [name, access]));
-
-/** Queries full of SQL and tsquery meta-characters: searched as text, never as syntax that breaks out. */
-export const hostileQueries = [
-  "'; drop table items; --",
-  "orchid'); DELETE FROM items; --",
-  '%',
-  '%orchid%',
-  '\\',
-  '\\x27 OR 1=1',
-  '"unbalanced',
-  'a:b & | !',
-  '!!',
-  '( ) <-> :* ',
-  '$1 $2::text',
-  '-',
-  'orchid:*',
-  '\u0000',
-];
 
 describe('gateway data: item search (full text, native RBAC ∩ access per resource, in SQL)', function () {
   this.timeout(60_000);
