@@ -188,6 +188,16 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
     expect(titles((await client.list({ resource: Resource.MEMORY })).items)).to.deep.equal(['memory t2']);
   });
 
+  it('Capabilities reports the effective scope and the rate limit of the presented grant', async () => {
+    const answer = await federationClient(credentials['alice-t1']!).capabilities({});
+    expect(answer.grantId).to.equal(ids['grant:alice-t1']);
+    expect(answer.subjectUserId).to.equal(ids.alice);
+    expect(answer.allowedResources).to.deep.equal([Resource.TASKS]);
+    expect(answer.scope?.filters?.tasks?.includeTeams?.teamIds).to.deep.equal([ids.t1]);
+    expect(answer.rateLimit?.limitRpm).to.equal(60);
+    expect(answer.certificateNotAfter).to.not.equal(undefined);
+  });
+
   it('Get of an out-of-scope item and of a random id give identical answers', async () => {
     const client = federationClient(credentials['alice-all']!);
     const invisible = await connectError(client.get({ resource: Resource.TASKS, id: ids['bob-task']! }));
