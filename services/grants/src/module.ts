@@ -12,6 +12,7 @@ import { GrantsApi } from './api/grants-api.js';
 import { EnrollmentTokenStore } from './store/enrollment-token-store.js';
 import { GrantStore } from './store/grant-store.js';
 import { CreateGrantsTables1763800000000 } from './store/migrations/1763800000000-create-grants-tables.js';
+import { AddEnrollmentClaimId1764000000000 } from './store/migrations/1764000000000-add-enrollment-claim-id.js';
 
 const day = 24 * 60 * 60 * 1000;
 
@@ -21,7 +22,7 @@ export const grantsModule: ServiceModule = {
   services: [GrantsService],
   policy: policyForService(GrantsService, { kind: 'internal', callers: ['gateway'] }),
   entities: [],
-  migrations: [CreateGrantsTables1763800000000],
+  migrations: [CreateGrantsTables1763800000000, AddEnrollmentClaimId1764000000000],
   async create(deps) {
     const emitter = new AuditEmitter({
       queue: deps.adapters.queue<AuditEventPayload>(auditQueueName),

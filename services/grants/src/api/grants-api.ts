@@ -312,7 +312,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       });
       const certificate = signed.certificate!;
       const activated = await this.deps.dataSource.transaction(async (manager) => {
-        if (!(await this.deps.tokens.consume(hash, manager))) return null;
+        if (!(await this.deps.tokens.consume(hash, claim.claimId, manager))) return null;
         return this.deps.grants.transition(
           grantId,
           ['pending'],
@@ -345,7 +345,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       });
       return { grant: grantToProto(activated), certificate };
     } catch (error) {
-      await this.deps.tokens.release(hash);
+      await this.deps.tokens.release(hash, claim.claimId);
       if (error instanceof ConnectError && error.code === Code.InvalidArgument) {
         await this.deps.audit.record({
           verb: AuditVerb.CSR_REJECT,

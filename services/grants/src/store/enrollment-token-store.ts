@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { queryRows } from '@mosaic/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -39,16 +40,19 @@ export class EnrollmentTokenStore {
     hash: Buffer,
     grantId: string,
     leaseMs: number,
-  ): Promise<{ ok: true } | { ok: false; why: TokenRefusal }> {
+  ): Promise<{ ok: true; claimId: string } | { ok: false; why: TokenRefusal }> {
+    // The claim carries an id of its own: only its holder can consume or release it, so a slow
+    // redemption whose lease ran out can never touch the claim of the next one.
+    const claimId = randomUUID();
     const claimed = await queryRows(
       this.dataSource,
-      `UPDATE enrollment_tokens SET claimed_until = now() + ($3::int * interval '1 millisecond')
+      `UPDATE enrollment_tokens SET claimed_until = now() + ($3::int * interval '1 millisecond'), claim_id = $4
        WHERE token_hash = $1 AND grant_id = $2 AND consumed_at IS NULL AND expires_at > now()
          AND (claimed_until IS NULL OR claimed_until < now())
        RETURNING grant_id`,
-      [hash, grantId, leaseMs],
+      [hash, grantId, leaseMs, claimId],
     );
-    if (claimed.length === 1) return { ok: true };
+    if (claimed.length === 1) return { ok: true, claimId };
     // Only to tell the caller why; the decision was the UPDATE above.
     const rows: Array<{ consumed: boolean; expired: boolean }> = await queryRows(
       this.dataSource,
@@ -63,21 +67,23 @@ export class EnrollmentTokenStore {
     };
   }
 
-  async release(hash: Buffer): Promise<void> {
+  async release(hash: Buffer, claimId: string): Promise<void> {
     await queryRows(
       this.dataSource,
-      'UPDATE enrollment_tokens SET claimed_until = NULL WHERE token_hash = $1 AND consumed_at IS NULL',
-      [hash],
+      `UPDATE enrollment_tokens SET claimed_until = NULL, claim_id = NULL
+       WHERE token_hash = $1 AND claim_id = $2 AND consumed_at IS NULL`,
+      [hash, claimId],
     );
   }
 
   /** Consumes a claimed token inside the caller's transaction; false if it was not ours to consume. */
-  async consume(hash: Buffer, manager: EntityManager): Promise<boolean> {
+  async consume(hash: Buffer, claimId: string, manager: EntityManager): Promise<boolean> {
     const rows = await queryRows(
       manager,
       `UPDATE enrollment_tokens SET consumed_at = now(), claimed_until = NULL
-       WHERE token_hash = $1 AND consumed_at IS NULL AND claimed_until IS NOT NULL RETURNING grant_id`,
-      [hash],
+       WHERE token_hash = $1 AND claim_id = $2 AND consumed_at IS NULL AND claimed_until > now()
+       RETURNING grant_id`,
+      [hash, claimId],
     );
     return rows.length === 1;
   }
