@@ -26,6 +26,8 @@ export async function resealInstance(options: {
   config: MosaicConfig;
   from: Buffer;
   to: Buffer;
+  /** Only this service's keys (when the ca and the gateway have master secrets of their own). */
+  only?: 'ca' | 'gateway';
 }): Promise<ResealReport[]> {
   const from = new Sealer(options.from);
   const to = new Sealer(options.to);
@@ -34,7 +36,7 @@ export async function resealInstance(options: {
   const services = [
     { module: caModule, reseal: AuthorityStore.reseal, table: 'ca.authorities' },
     { module: gatewayModule, reseal: resealPeerKeys, table: 'gateway.peers' },
-  ] as const;
+  ].filter((service) => !options.only || service.module.name === options.only);
   const dataSources: DataSource[] = [];
   try {
     for (const { module } of services) {

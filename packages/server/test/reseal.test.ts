@@ -51,6 +51,15 @@ describe('mosaic admin reseal: rotating the master secret', function () {
         new Sealer(secret(a.env.MOSAIC_MASTER_KEY!)).keyId,
       );
 
+      // One service at a time (compose gives the ca and the gateway secrets of their own) …
+      const gatewayOnly = await resealInstance({
+        config: a.config,
+        from: secret(a.env.MOSAIC_MASTER_KEY!),
+        to: secret(next.a),
+        only: 'gateway',
+      });
+      expect(gatewayOnly).to.deep.equal([{ table: 'gateway.peers', resealed: 1, skipped: 0 }]);
+      // … or all together; what is already re-sealed is skipped.
       const reportA = await resealInstance({
         config: a.config,
         from: secret(a.env.MOSAIC_MASTER_KEY!),
@@ -58,7 +67,7 @@ describe('mosaic admin reseal: rotating the master secret', function () {
       });
       expect(reportA).to.deep.equal([
         { table: 'ca.authorities', resealed: 1, skipped: 0 },
-        { table: 'gateway.peers', resealed: 1, skipped: 0 },
+        { table: 'gateway.peers', resealed: 0, skipped: 1 },
       ]);
       const [row] = await a.db.query<{ id: string; client_key_sealed: Buffer }>(
         'SELECT id, client_key_sealed FROM gateway.peers',

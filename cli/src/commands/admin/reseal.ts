@@ -28,6 +28,12 @@ When the current secret is the data dir's key file, the new secret replaces it (
       description: 'Generate the new secret and write it to --new-key-file (must not exist).',
     }),
     yes: Flags.boolean({ description: 'Do it without asking (required without a terminal).' }),
+    service: Flags.string({
+      description:
+        'Only the keys of this service, when the ca and the gateway have master secrets of their own (as in docker-compose.yml).',
+      options: ['all', 'ca', 'gateway'],
+      default: 'all',
+    }),
   };
 
   async run() {
@@ -58,7 +64,8 @@ When the current secret is the data dir's key file, the new secret replaces it (
     if (next.equals(current)) this.error('the new secret is the current one.', { exit: exitCodes.usage });
     const spin = !this.jsonEnabled() && process.stderr.isTTY;
     if (spin) ux.action.start('Re-sealing private keys');
-    const tables = await resealInstance({ config, from: current, to: next }).finally(() => {
+    const only = this.flags.service === 'all' ? {} : { only: this.flags.service as 'ca' | 'gateway' };
+    const tables = await resealInstance({ config, from: current, to: next, ...only }).finally(() => {
       if (spin) ux.action.stop();
     });
     let installed: string | null = null;
