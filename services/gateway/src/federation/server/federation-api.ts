@@ -213,5 +213,3 @@ function readFilter(filter: ItemFilter | undefined) {
 function filterHash(filter: object): string {
   return createHash('sha256').update(JSON.stringify(filter)).digest('hex').slice(0, 16);
 }
-
-export { Resource };
