@@ -1,0 +1,276 @@
+/**
+ * Benchmark orchestrator (issue 6, first step: L1 transport ceiling and scenario 4).
+ *
+ *   node --conditions=mosaic-source --import tsx bench/run.ts [--quick] [--scenario=l1|ours]
+ *
+ * Starts what it needs on loopback (stack B in its own process, the requesting stack A in this one,
+ * the L1 server in its own process), drives each scenario from a separate load-generator process,
+ * interleaves the scenarios round by round (3 rounds quick, 5 full) and reports medians, each also
+ * as a ratio to L1 at the same concurrency. Table on stdout, JSON in bench-results/. Everything it
+ * creates (processes, database, Valkey keys, temporary files) is removed on exit, failure included.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http2 from 'node:http2';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { peerCredentials } from '../test/support/federation-client.js';
+import { startStack, type TestStack } from '../test/support/stack.js';
+import { machineInfo } from './lib/machine.js';
+import { killAll, runJson, type StackBHandle, startServer, startStackB } from './lib/processes.js';
+import { aggregate, type RoundSample, type ScenarioId, table } from './lib/report.js';
+import { type LoadOptions, type LoadResult, listPath, listRequestBody } from './load/load-generator.js';
+import { requestingHost } from './servers/stack-b-protocol.js';
+
+interface Mode {
+  name: 'quick' | 'full';
+  rounds: number;
+  durationMs: number;
+  warmupMs: number;
+  concurrencies: number[];
+}
+
+const modes: Record<Mode['name'], Mode> = {
+  quick: { name: 'quick', rounds: 3, durationMs: 2_500, warmupMs: 500, concurrencies: [1, 16] },
+  full: { name: 'full', rounds: 5, durationMs: 10_000, warmupMs: 1_000, concurrencies: [1, 16, 64] },
+};
+const l1Host = '127.0.0.1';
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId[] } {
+  const number = (flag: string) => {
+    const value = argv.find((arg) => arg.startsWith(`--${flag}=`))?.slice(flag.length + 3);
+    return value === undefined ? undefined : Number(value);
+  };
+  const preset = argv.includes('--quick') ? modes.quick : modes.full;
+  // --rounds=N and --duration-ms=N override the preset (for short trial runs).
+  const mode = {
+    ...preset,
+    rounds: number('rounds') ?? preset.rounds,
+    durationMs: number('duration-ms') ?? preset.durationMs,
+  };
+  const scenarioArg = argv.find((arg) => arg.startsWith('--scenario='))?.slice('--scenario='.length);
+  const known: ScenarioId[] = ['l1', 'ours'];
+  if (scenarioArg && !known.includes(scenarioArg as ScenarioId)) {
+    throw new Error(`unknown --scenario=${scenarioArg}; expected one of ${known.join(', ')}`);
+  }
+  // L1 is the baseline of every ratio, so it always runs.
+  const scenarios: ScenarioId[] = scenarioArg === 'ours' || !scenarioArg ? ['l1', 'ours'] : ['l1'];
+  return { mode, scenarios };
+}
+
+/** One request with A's credentials: the exact bytes B answers (L1 replays a body of that size). */
+function fetchOnce(origin: string, tls: { ca: string; cert: string; key: string }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(origin, tls);
+    session.once('error', reject);
+    const body = listRequestBody();
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': listPath,
+      'content-type': 'application/proto',
+      'connect-protocol-version': '1',
+    });
+    const chunks: Buffer[] = [];
+    let status = 0;
+    stream.on('response', (headers) => {
+      status = Number(headers[':status']);
+    });
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      session.close();
+      const bytes = Buffer.concat(chunks);
+      if (status === 200) resolve(bytes);
+      else reject(new Error(`List answered HTTP ${status}: ${bytes.toString().slice(0, 300)}`));
+    });
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
+
+function selfSignedServerCert(dir: string, host: string): { certFile: string; keyFile: string } {
+  const certFile = path.join(dir, 'l1-server.crt');
+  const keyFile = path.join(dir, 'l1-server.key');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${host}`,
+      '-addext',
+      `subjectAltName=IP:${host}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { certFile, keyFile };
+}
+
+async function main(): Promise<void> {
+  const { mode, scenarios } = parseArgs(process.argv.slice(2));
+  const machine = machineInfo();
+  process.stdout.write(
+    `mosaic bench (${mode.name}): ${scenarios.join(', ')}; ${mode.rounds} rounds × ${mode.durationMs} ms ` +
+      `(+${mode.warmupMs} ms warm-up), concurrency ${mode.concurrencies.join('/')}\n` +
+      `machine: nproc ${machine.nproc} (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ` +
+      `${machine.platform}, commit ${machine.gitCommit}\n`,
+  );
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'mosaic-bench-'));
+  let a: TestStack | undefined;
+  let b: StackBHandle | undefined;
+  let l1: { stop(): void } | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      l1?.stop();
+      const closed = await Promise.allSettled([b?.shutdown(), a?.close()]);
+      for (const result of closed) {
+        if (result.status === 'rejected') process.stderr.write(`cleanup: ${String(result.reason)}\n`);
+      }
+      killAll();
+      await rm(tmp, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const setupStarted = performance.now();
+    const [bHandle, aStack] = await Promise.all([startStackB(), startStack(requestingHost)]);
+    b = bHandle;
+    a = aStack;
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: b.enrollmentUrl });
+    const credentials = await peerCredentials(a, peer!.id);
+    const files = {
+      ca: path.join(tmp, 'b-trust-bundle.pem'),
+      cert: path.join(tmp, 'a-client.crt'),
+      key: path.join(tmp, 'a-client.key'),
+      response: path.join(tmp, 'list-response.bin'),
+    };
+    await writeFile(files.ca, credentials.caPem);
+    await writeFile(files.cert, credentials.certPem);
+    await writeFile(files.key, credentials.keyPem, { mode: 0o600 });
+    const origin = new URL(credentials.baseUrl).origin;
+    const response = await fetchOnce(origin, {
+      ca: credentials.caPem,
+      cert: credentials.certPem,
+      key: credentials.keyPem,
+    });
+    await writeFile(files.response, response);
+
+    const l1Cert = selfSignedServerCert(tmp, l1Host);
+    const l1Server = await startServer<{ port: number }>('servers/l1-transport-server.ts', {
+      host: l1Host,
+      certFile: l1Cert.certFile,
+      keyFile: l1Cert.keyFile,
+      clientCaFile: files.ca,
+      responseFile: files.response,
+    });
+    l1 = l1Server;
+    process.stdout.write(
+      `setup ${Math.round(performance.now() - setupStarted)} ms: stack B pid ${b.pid} at ${origin}, ` +
+        `L1 at https://${l1Host}:${l1Server.ready.port}, List response ${response.byteLength} bytes\n\n`,
+    );
+
+    const base = {
+      certFile: files.cert,
+      keyFile: files.key,
+      durationMs: mode.durationMs,
+      warmupMs: mode.warmupMs,
+    };
+    const targets: Record<ScenarioId, Pick<LoadOptions, 'origin' | 'caFile'>> = {
+      l1: { origin: `https://${l1Host}:${l1Server.ready.port}`, caFile: l1Cert.certFile },
+      ours: { origin, caFile: files.ca },
+    };
+    const samples: RoundSample[] = [];
+    const timeoutMs = mode.durationMs + mode.warmupMs + 30_000;
+    for (let round = 1; round <= mode.rounds; round += 1) {
+      for (const concurrency of mode.concurrencies) {
+        for (const scenario of scenarios) {
+          const before = scenario === 'ours' ? await b.cpu() : undefined;
+          const load = await runJson<LoadResult>(
+            'load/load-generator.ts',
+            { ...base, ...targets[scenario], concurrency } satisfies LoadOptions,
+            timeoutMs,
+          );
+          const after = before ? await b.cpu() : undefined;
+          const sample: RoundSample = { round, scenario, concurrency, load };
+          if (before && after && load.totalRequests > 0) {
+            sample.stackCpuMsPerRequest = (after.cpuMicros - before.cpuMicros) / 1000 / load.totalRequests;
+          }
+          samples.push(sample);
+          process.stdout.write(
+            `round ${round} ${scenario.padEnd(4)} c=${String(concurrency).padEnd(3)} ` +
+              `${Math.round(load.throughputRps)} req/s p50 ${load.latency.p50Ms} ms p99 ${load.latency.p99Ms} ms` +
+              `${load.errors > 0 ? ` ERRORS ${load.errors}: ${load.firstError}` : ''}\n`,
+          );
+        }
+      }
+    }
+
+    const rows = aggregate(samples);
+    const stackB = await b.cpu();
+    process.stdout.write(`\n${table(rows)}\n`);
+    const startedAt = new Date().toISOString();
+    const report = {
+      schema: 'mosaic-bench/v1',
+      startedAt,
+      mode,
+      machine,
+      setup: { listResponseBytes: response.byteLength, tasks: 100, rateLimitRpm: 100_000 },
+      cpuNote:
+        'stackCpuMsPerRequest: CPU time (user+system) of stack B’s process, which runs every service of B ' +
+        '(gateway, CA, grants, audit), divided by all requests served during the run, warm-up included',
+      stackBMaxRssKb: stackB.maxRssKb,
+      rows,
+      samples,
+      notImplemented: [
+        'L2 data ceiling',
+        'nginx alternative',
+        'fan-out',
+        'audit latency',
+        'onboarding and CA',
+        'memory',
+      ],
+    };
+    const dir = path.join(repoRoot, 'bench-results');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${startedAt.replace(/[:.]/g, '-')}.json`);
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    await writeFile(file, json);
+    await writeFile(path.join(dir, 'latest.json'), json);
+    process.stdout.write(
+      `\nresults: ${path.relative(process.cwd(), file)} (and bench-results/latest.json)\n`,
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
