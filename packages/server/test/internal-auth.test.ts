@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus } from '@mosaic/contracts/health/v1/health_pb';
 import { CaService } from '@mosaic/contracts/v1/ca_pb';
 import { createLogger, deriveEd25519, InternalTokenIssuer, loadConfig } from '@mosaic/platform';
@@ -136,5 +136,25 @@ describe('internal service authentication', function () {
     expect((await health.check({ service: 'ca' })).status).to.equal(
       HealthCheckResponse_ServingStatus.SERVING,
     );
+  });
+
+  it('grpc.health.v1 Watch streams the current status, and an unknown service is refused', async () => {
+    const health = createClient(Health, createGrpcTransport({ baseUrl: running.internalUrl }));
+    const abort = new AbortController();
+    const statuses: HealthCheckResponse_ServingStatus[] = [];
+    try {
+      for await (const message of health.watch({ service: 'gateway' }, { signal: abort.signal })) {
+        statuses.push(message.status);
+        abort.abort();
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    }
+    expect(statuses).to.deep.equal([HealthCheckResponse_ServingStatus.SERVING]);
+    const unknown = await health.check({ service: 'nope' }).then(
+      () => null,
+      (reason: Error) => reason.message,
+    );
+    expect(unknown).to.include('unknown service');
   });
 });
