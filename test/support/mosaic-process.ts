@@ -164,3 +164,29 @@ export function readRunFile(dataDir: string, target: string): RunFile | null {
   const file = path.join(dataDir, 'run', `${target}.json`);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunFile) : null;
 }
+
+/**
+ * The environment of a federated-tier test process: the given database, the machine's Valkey,
+ * keyword memory (the machine's Postgres has no pgvector), fresh secrets, listeners on free ports
+ * of `host`. `extra` overrides or adds anything.
+ */
+export function federatedEnv(options: {
+  databaseUrl: string;
+  dataDir: string;
+  host?: string;
+  extra?: Record<string, string>;
+}): NodeJS.ProcessEnv {
+  const host = options.host ?? '127.0.0.1';
+  return cleanEnv({
+    MOSAIC_STORAGE_TIER: 'federated',
+    DATABASE_URL: options.databaseUrl,
+    VALKEY_URL: process.env.MOSAIC_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    MOSAIC_MEMORY_TYPE: 'keyword',
+    MOSAIC_INTERNAL_KEY: randomInternalKey(),
+    MOSAIC_MASTER_KEY: randomInternalKey(),
+    MOSAIC_DATA_DIR: options.dataDir,
+    MOSAIC_LISTEN: `${host}:0`,
+    MOSAIC_ADMIN_LISTEN: `${host}:0`,
+    ...options.extra,
+  });
+}

@@ -1,8 +1,8 @@
-import { type Client, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import type { Client } from '@connectrpc/connect';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { createLogger, deriveEd25519, loadConfig, type MosaicConfig, mintAdminToken } from '@mosaic/platform';
 import { type RunningTarget, runTarget } from '@mosaic/server';
+import { bearerClient } from './bearer-client.js';
 import { randomInternalKey, tempDir } from './mosaic-process.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { deletePrefix, randomPrefix, redisUrl } from './redis.js';
@@ -65,19 +65,7 @@ export async function startStack(
     deriveEd25519(Buffer.from(env.MOSAIC_MASTER_KEY, 'base64url'), 'admin-token v1'),
     { subject: 'test-admin', ttlSeconds: 3600 },
   );
-  const admin = createClient(
-    AdminService,
-    createConnectTransport({
-      baseUrl: running.adminUrl!,
-      httpVersion: '2',
-      interceptors: [
-        (next) => async (request) => {
-          request.header.set('authorization', `Bearer ${token}`);
-          return next(request);
-        },
-      ],
-    }),
-  );
+  const admin = bearerClient(AdminService, running.adminUrl!, token);
   return {
     host,
     config,

@@ -1,13 +1,12 @@
 import net from 'node:net';
-import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { auditModule } from '@mosaic/audit';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { DependencyStatus } from '@mosaic/contracts/v1/common_pb';
 import { createLogger, createServiceDataSource, loadConfig, runMigrations } from '@mosaic/platform';
 import { expect } from 'chai';
+import { bearerClient } from '../../../test/support/bearer-client.js';
 import {
-  cleanEnv,
+  federatedEnv,
   MosaicProcess,
   randomInternalKey,
   readRunFile,
@@ -89,15 +88,9 @@ describe('boot and shutdown safety', function () {
       const wrong = 'Wr0ng-Pa55word-LEAK-ME';
       const result = await runCli(
         ['serve', '--target=grants'],
-        cleanEnv({
-          MOSAIC_STORAGE_TIER: 'federated',
-          DATABASE_URL: `postgres://postgres:${wrong}@127.0.0.1:${cluster.port}/postgres`,
-          VALKEY_URL: redisUrl,
-          MOSAIC_MEMORY_TYPE: 'keyword',
-          MOSAIC_INTERNAL_KEY: randomInternalKey(),
-          MOSAIC_MASTER_KEY: randomInternalKey(),
-          MOSAIC_DATA_DIR: dataDir.path,
-          MOSAIC_LISTEN: '127.0.0.1:0',
+        federatedEnv({
+          databaseUrl: `postgres://postgres:${wrong}@127.0.0.1:${cluster.port}/postgres`,
+          dataDir: dataDir.path,
         }),
       );
       expect(result.code).to.equal(3);
@@ -117,19 +110,10 @@ describe('boot and shutdown safety', function () {
     const silent = net.createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
-    const env = cleanEnv({
-      MOSAIC_STORAGE_TIER: 'federated',
-      DATABASE_URL: db.url,
-      VALKEY_URL: redisUrl,
-      MOSAIC_MEMORY_TYPE: 'keyword',
-      MOSAIC_INTERNAL_KEY: randomInternalKey(),
-      MOSAIC_MASTER_KEY: randomInternalKey(),
-      MOSAIC_DATA_DIR: dataDir.path,
-      MOSAIC_LISTEN: '127.0.0.1:0',
-      MOSAIC_ADMIN_LISTEN: '127.0.0.1:0',
-      MOSAIC_CA_URL: silentUrl,
-      MOSAIC_GRANTS_URL: silentUrl,
-      MOSAIC_AUDIT_URL: silentUrl,
+    const env = federatedEnv({
+      databaseUrl: db.url,
+      dataDir: dataDir.path,
+      extra: { MOSAIC_CA_URL: silentUrl, MOSAIC_GRANTS_URL: silentUrl, MOSAIC_AUDIT_URL: silentUrl },
     });
     const gateway = new MosaicProcess(['serve', '--target=gateway'], env);
     try {
@@ -137,19 +121,7 @@ describe('boot and shutdown safety', function () {
       const minted = await runCli(['admin', 'token', 'create', '--json'], env);
       const token = (JSON.parse(minted.stdout) as { token: string }).token;
       const adminUrl = readRunFile(dataDir.path, 'gateway')!.adminUrl!;
-      const admin = createClient(
-        AdminService,
-        createConnectTransport({
-          baseUrl: adminUrl,
-          httpVersion: '2',
-          interceptors: [
-            (next) => async (request) => {
-              request.header.set('authorization', `Bearer ${token}`);
-              return next(request);
-            },
-          ],
-        }),
-      );
+      const admin = bearerClient(AdminService, adminUrl, token);
       const started = Date.now();
       const inFlight = admin.getDoctorReport({});
       // The report waits ~3 s on the silent services; SIGTERM lands well inside that window.

@@ -4,8 +4,8 @@ import { Health, HealthCheckResponse_ServingStatus } from '@mosaic/contracts/hea
 import { expect } from 'chai';
 import {
   cleanEnv,
+  federatedEnv,
   MosaicProcess,
-  randomInternalKey,
   readRunFile,
   runCli,
   tempDir,
@@ -54,17 +54,7 @@ describe('M1 tiers', function () {
     beforeEach(async () => {
       db = await createTestDatabase();
       dataDir = await tempDir();
-      env = cleanEnv({
-        MOSAIC_STORAGE_TIER: 'federated',
-        DATABASE_URL: db.url,
-        VALKEY_URL: redisUrl,
-        MOSAIC_MEMORY_TYPE: 'keyword',
-        MOSAIC_INTERNAL_KEY: randomInternalKey(),
-        MOSAIC_MASTER_KEY: randomInternalKey(),
-        MOSAIC_DATA_DIR: dataDir.path,
-        MOSAIC_LISTEN: '127.0.0.1:0',
-        MOSAIC_ADMIN_LISTEN: '127.0.0.1:0',
-      });
+      env = federatedEnv({ databaseUrl: db.url, dataDir: dataDir.path });
     });
 
     afterEach(async () => {
@@ -184,15 +174,10 @@ describe('M1 tiers', function () {
         it(`${testCase.name} (--target=${target})`, async () => {
           const result = await runCli(
             ['serve', `--target=${target}`],
-            cleanEnv({
-              ...testCase.env,
-              MOSAIC_STORAGE_TIER: 'federated',
-              MOSAIC_MEMORY_TYPE: 'keyword',
-              MOSAIC_INTERNAL_KEY: randomInternalKey(),
-              MOSAIC_MASTER_KEY: randomInternalKey(),
-              MOSAIC_DATA_DIR: dataDir.path,
-              MOSAIC_LISTEN: '127.0.0.1:0',
-              MOSAIC_ADMIN_LISTEN: '127.0.0.1:0',
+            federatedEnv({
+              databaseUrl: testCase.env.DATABASE_URL,
+              dataDir: dataDir.path,
+              extra: testCase.env,
             }),
           );
           expect(result.code).to.equal(3);
@@ -226,18 +211,8 @@ describe('M1 tiers', function () {
       await dataDir.remove();
     });
 
-    const federatedEnv = (memory: string) =>
-      cleanEnv({
-        MOSAIC_STORAGE_TIER: 'federated',
-        DATABASE_URL: db.url,
-        VALKEY_URL: redisUrl,
-        MOSAIC_MEMORY_TYPE: memory,
-        MOSAIC_INTERNAL_KEY: randomInternalKey(),
-        MOSAIC_MASTER_KEY: randomInternalKey(),
-        MOSAIC_DATA_DIR: dataDir.path,
-        MOSAIC_LISTEN: '127.0.0.1:0',
-        MOSAIC_ADMIN_LISTEN: '127.0.0.1:0',
-      });
+    const withMemory = (memory: string) =>
+      federatedEnv({ databaseUrl: db.url, dataDir: dataDir.path, extra: { MOSAIC_MEMORY_TYPE: memory } });
 
     it('M1-3: green on the embedded store, which has pgvector', async () => {
       const env = cleanEnv({
@@ -255,7 +230,7 @@ describe('M1 tiers', function () {
     });
 
     it('M1-3: memory.type pgvector on a Postgres without it is refused with a remedy', async () => {
-      const result = await runCli(['serve', '--target=all'], federatedEnv('pgvector'));
+      const result = await runCli(['serve', '--target=all'], withMemory('pgvector'));
       if (serverHasPgvector) {
         // This machine's Postgres has pgvector, so the refusal path cannot be shown against it.
         expect.fail('the test Postgres has pgvector; point MOSAIC_TEST_POSTGRES_URL at one without it');
@@ -268,7 +243,7 @@ describe('M1 tiers', function () {
     });
 
     it('M1-3: memory.type keyword on a Postgres without pgvector is reported yellow and boot proceeds', async () => {
-      const env = federatedEnv('keyword');
+      const env = withMemory('keyword');
       const server = new MosaicProcess(['serve', '--target=all'], env);
       processes.push(server);
       await server.waitFor(/is up — tier federated/);

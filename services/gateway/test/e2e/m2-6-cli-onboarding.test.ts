@@ -2,15 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import {
-  cleanEnv,
+  federatedEnv,
   MosaicProcess,
-  randomInternalKey,
   readRunFile,
   runCli,
   tempDir,
 } from '../../../../test/support/mosaic-process.js';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
-import { deletePrefix, redisUrl } from '../../../../test/support/redis.js';
+import { deletePrefix } from '../../../../test/support/redis.js';
 import { OpensslWorkspace } from '../../../ca/test/support/pki.js';
 
 interface ProcessStack {
@@ -25,19 +24,15 @@ interface ProcessStack {
 async function startProcessStack(host: string): Promise<ProcessStack> {
   const db = await createTestDatabase();
   const dataDir = await tempDir();
-  const env = cleanEnv({
-    MOSAIC_STORAGE_TIER: 'federated',
-    DATABASE_URL: db.url,
-    VALKEY_URL: redisUrl,
-    MOSAIC_MEMORY_TYPE: 'keyword',
-    MOSAIC_INTERNAL_KEY: randomInternalKey(),
-    MOSAIC_MASTER_KEY: randomInternalKey(),
-    MOSAIC_DATA_DIR: dataDir.path,
-    MOSAIC_LISTEN: `${host}:0`,
-    MOSAIC_ADMIN_LISTEN: `${host}:0`,
-    MOSAIC_ENROLLMENT_LISTEN: `${host}:0`,
-    MOSAIC_FEDERATION_LISTEN: `${host}:0`,
-    MOSAIC_PUBLIC_HOSTNAME: host,
+  const env = federatedEnv({
+    databaseUrl: db.url,
+    dataDir: dataDir.path,
+    host,
+    extra: {
+      MOSAIC_ENROLLMENT_LISTEN: `${host}:0`,
+      MOSAIC_FEDERATION_LISTEN: `${host}:0`,
+      MOSAIC_PUBLIC_HOSTNAME: host,
+    },
   });
   const server = new MosaicProcess(['serve', '--target=all'], env);
   await server.waitFor(/is up — tier federated/);

@@ -3,6 +3,7 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { QueryService, QueryVerb, SourceStatus } from '@mosaic/contracts/v1/query_pb';
 import { expect } from 'chai';
+import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
 
 describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127.0.0.3)', function () {
@@ -29,19 +30,7 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
     });
     await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl, localUserId: home });
     const { token } = await a.admin.createAccessToken({ userId: home, name: 'agent' });
-    query = createClient(
-      QueryService,
-      createConnectTransport({
-        baseUrl: a.running.adminUrl!,
-        httpVersion: '2',
-        interceptors: [
-          (next) => async (request) => {
-            request.header.set('authorization', `Bearer ${token}`);
-            return next(request);
-          },
-        ],
-      }),
-    );
+    query = bearerClient(QueryService, a.running.adminUrl!, token);
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);

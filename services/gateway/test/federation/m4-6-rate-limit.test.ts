@@ -1,9 +1,8 @@
-import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { AuditOutcome } from '@mosaic/contracts/v1/audit_pb';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { QueryService, QueryVerb, SignalKind, SourceStatus } from '@mosaic/contracts/v1/query_pb';
 import { expect } from 'chai';
+import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { connectError } from '../../../../test/support/connect-error.js';
 import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
@@ -40,19 +39,7 @@ describe('M4-6 / AC-6 rate limiting across the boundary (two stacks)', function 
 
     // Through A's query API: the peer's answer becomes a rate-limited source and a signal …
     const { token } = await a.admin.createAccessToken({ userId: home });
-    const query = createClient(
-      QueryService,
-      createConnectTransport({
-        baseUrl: a.running.adminUrl!,
-        httpVersion: '2',
-        interceptors: [
-          (next) => async (request) => {
-            request.header.set('authorization', `Bearer ${token}`);
-            return next(request);
-          },
-        ],
-      }),
-    );
+    const query = bearerClient(QueryService, a.running.adminUrl!, token);
     const ask = () => query.query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS });
     const first = await ask();
     expect(first.sources.find((source) => source.source === '127.0.0.3')!.status).to.equal(

@@ -1,10 +1,10 @@
-import { type Client, Code, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { type Client, Code } from '@connectrpc/connect';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { createLogger, deriveEd25519, loadConfig, mintAdminToken } from '@mosaic/platform';
 import { type RunningTarget, runTarget } from '@mosaic/server';
 import { expect } from 'chai';
+import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { connectError } from '../../../../test/support/connect-error.js';
 import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
 import { randomInternalKey, tempDir } from '../../../../test/support/mosaic-process.js';
@@ -74,19 +74,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
     );
     for (let i = 0; i < 2; i += 1) {
       const target = await start('gateway', urls);
-      const admin = createClient(
-        AdminService,
-        createConnectTransport({
-          baseUrl: target.adminUrl!,
-          httpVersion: '2',
-          interceptors: [
-            (next) => async (request) => {
-              request.header.set('authorization', `Bearer ${token}`);
-              return next(request);
-            },
-          ],
-        }),
-      );
+      const admin = bearerClient(AdminService, target.adminUrl!, token);
       gateways.push({ target, admin });
     }
     a = await startStack('127.0.0.2');

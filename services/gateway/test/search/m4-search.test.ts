@@ -1,11 +1,11 @@
-import { Code, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { Code, type createClient } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import type { SearchHit } from '@mosaic/contracts/v1/federation_pb';
 import type { Item } from '@mosaic/contracts/v1/items_pb';
 import { QueryService, QueryVerb, SignalKind, SourceStatus } from '@mosaic/contracts/v1/query_pb';
 import { reasonOfConnectError } from '@mosaic/platform';
 import { expect } from 'chai';
+import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { connectError } from '../../../../test/support/connect-error.js';
 import {
   type ClientCredentials,
@@ -112,19 +112,7 @@ describe('M4 search (two stacks: A 127.0.0.2, B 127.0.0.3)', function () {
     await enroll('sensitive', alice, { resources: ['tasks', 'credentials'] }, other, true);
 
     const { token } = await a.admin.createAccessToken({ userId: home, name: 'agent' });
-    query = createClient(
-      QueryService,
-      createConnectTransport({
-        baseUrl: a.running.adminUrl!,
-        httpVersion: '2',
-        interceptors: [
-          (next) => async (request) => {
-            request.header.set('authorization', `Bearer ${token}`);
-            return next(request);
-          },
-        ],
-      }),
-    );
+    query = bearerClient(QueryService, a.running.adminUrl!, token);
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
