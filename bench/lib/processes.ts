@@ -1,7 +1,7 @@
 /** Child processes of the bench: every one is tracked so the orchestrator can end them on any exit. */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { StackBMessage } from '../servers/stack-b-protocol.js';
+import type { StackBMessage, StackBReady } from '../servers/stack-b-protocol.js';
 
 export const tsNodeArgs = ['--conditions=mosaic-source', '--import', 'tsx'];
 const live = new Set<ChildProcess>();
@@ -65,8 +65,7 @@ export function startServer<T>(script: string, options: unknown): Promise<{ read
   });
 }
 
-export interface StackBHandle {
-  enrollmentUrl: string;
+export interface StackBHandle extends StackBReady {
   pid: number;
   cpu(): Promise<{ cpuMicros: number; maxRssKb: number }>;
   shutdown(): Promise<void>;
@@ -76,7 +75,9 @@ export interface StackBHandle {
 export function startStackB(): Promise<StackBHandle> {
   const child = track(
     fork(benchFile('servers/stack-b-process.ts'), [], {
-      execArgv: tsNodeArgs,
+      execArgv: process.env.MOSAIC_BENCH_CPU_PROF
+        ? [...tsNodeArgs, '--cpu-prof', `--cpu-prof-dir=${process.env.MOSAIC_BENCH_CPU_PROF}`]
+        : tsNodeArgs,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -97,7 +98,7 @@ export function startStackB(): Promise<StackBHandle> {
       child.once('exit', onExit);
     });
   return next('ready').then((ready) => ({
-    enrollmentUrl: (ready as Extract<StackBMessage, { type: 'ready' }>).enrollmentUrl,
+    ...(ready as Extract<StackBMessage, { type: 'ready' }>).ready,
     pid: child.pid!,
     async cpu() {
       const reply = next('cpu');

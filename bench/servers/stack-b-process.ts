@@ -93,7 +93,17 @@ try {
     scopeJson: JSON.stringify({ resources: ['tasks'] }),
     rateLimitRpm: maxRateLimitRpm,
   });
-  send({ type: 'ready', enrollmentUrl: created.enrollmentUrl, grantId: created.grant!.id });
+  send({
+    type: 'ready',
+    ready: {
+      enrollmentUrl: created.enrollmentUrl,
+      grantId: created.grant!.id,
+      userId,
+      databaseUrl: stack.db.url,
+      adminUrl: stack.running.adminUrl!,
+      adminToken: stack.adminToken,
+    },
+  });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   await shutdown(1);

@@ -5,7 +5,20 @@ export const taskCount = 100;
 export const maxRateLimitRpm = 100_000;
 
 export type StackBMessage =
-  | { type: 'ready'; enrollmentUrl: string; grantId: string }
+  | { type: 'ready'; ready: StackBReady }
   | { type: 'failed'; message: string }
   | { type: 'cpu'; userMicros: number; systemMicros: number; maxRssKb: number }
   | { type: 'closed' };
+
+/** What stack B tells the orchestrator once it can be onboarded (secrets stay on loopback, in memory). */
+export interface StackBReady {
+  enrollmentUrl: string;
+  grantId: string;
+  /** The user on B whose 100 tasks the grant reads. */
+  userId: string;
+  /** B's own Postgres database (the gateway's tables are in schema `gateway`). */
+  databaseUrl: string;
+  /** B's admin listener and an admin token for it (1 h). */
+  adminUrl: string;
+  adminToken: string;
+}

@@ -19,6 +19,8 @@ export interface TestStack {
   /** The secrets this stack runs with (MOSAIC_INTERNAL_KEY, MOSAIC_MASTER_KEY). */
   env: Record<string, string>;
   admin: Client<typeof AdminService>;
+  /** The admin bearer token `admin` sends (1 h). */
+  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startStack(
     db,
     env,
     admin,
+    adminToken: token,
     async close() {
       await running.close();
       await db.drop();

@@ -232,30 +232,8 @@ export class ItemStore {
    * first: ordered by (updated_at DESC, id DESC) and paged by that key.
    */
   async listVisible(options: ListVisibleOptions): Promise<ItemRecord[]> {
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) {
-      throw new RangeError(`limit must be an integer from 1 to ${maxLimit}, not ${options.limit}`);
-    }
-    const filter = options.filter ?? {};
-    const after = options.after
-      ? { updatedAt: options.after.updatedAt, id: requireUuid(options.after.id, 'id') }
-      : null;
-    const rows = await queryRows(
-      this.dataSource,
-      `SELECT ${columns} ${visibleItems}
-         AND ($6::timestamptz IS NULL OR i.updated_at >= $6::timestamptz)
-         AND i.tags @> $7::text[]
-         AND ($8::timestamptz IS NULL OR (i.updated_at, i.id) < ($8::timestamptz, $9::uuid))
-       ORDER BY i.updated_at DESC, i.id DESC
-       LIMIT $10`,
-      [
-        ...visibilityParams(options, filter),
-        filter.updatedAfter ?? null,
-        (filter.tags ?? []).map((tag) => tag.trim().toLowerCase()),
-        after?.updatedAt ?? null,
-        after?.id ?? null,
-        options.limit,
-      ],
-    );
+    const statement = listVisibleStatement(options);
+    const rows = await queryRows(this.dataSource, statement.text, statement.values);
     return rows.map(itemFromRow);
   }
 
@@ -341,6 +319,36 @@ export function itemKey(item: ItemRecord): ItemKey {
 }
 
 /** $1-$5 of `visibleItems`. */
+/**
+ * The one statement behind `listVisible`, exported so the benchmark ceilings (bench/) run exactly
+ * the SQL the federation List runs.
+ */
+export function listVisibleStatement(options: ListVisibleOptions): { text: string; values: unknown[] } {
+  if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) {
+    throw new RangeError(`limit must be an integer from 1 to ${maxLimit}, not ${options.limit}`);
+  }
+  const filter = options.filter ?? {};
+  const after = options.after
+    ? { updatedAt: options.after.updatedAt, id: requireUuid(options.after.id, 'id') }
+    : null;
+  return {
+    text: `SELECT ${columns} ${visibleItems}
+         AND ($6::timestamptz IS NULL OR i.updated_at >= $6::timestamptz)
+         AND i.tags @> $7::text[]
+         AND ($8::timestamptz IS NULL OR (i.updated_at, i.id) < ($8::timestamptz, $9::uuid))
+       ORDER BY i.updated_at DESC, i.id DESC
+       LIMIT $10`,
+    values: [
+      ...visibilityParams(options, filter),
+      filter.updatedAfter ?? null,
+      (filter.tags ?? []).map((tag) => tag.trim().toLowerCase()),
+      after?.updatedAt ?? null,
+      after?.id ?? null,
+      options.limit,
+    ],
+  };
+}
+
 function visibilityParams(
   options: { resource: ResourceName; userId: string; access: ItemAccess },
   filter: ItemListFilter,
