@@ -1,6 +1,7 @@
 import { AuditService } from '@mosaic/contracts/v1/audit_pb';
 import {
-  type AuditEventPayload,
+  type AuditJobPayload,
+  auditEventsOf,
   auditQueueName,
   policyForService,
   type ServiceModule,
@@ -25,26 +26,32 @@ export const auditModule: ServiceModule = {
     const store = new AuditEventStore(deps.dataSource);
     const api = new AuditApi(store);
     const writer = new AuditBatchWriter(store);
-    // Events from every gateway and grants replica arrive on the queue; many jobs in flight at
-    // once let the writer batch them.
-    deps.adapters.queue<AuditEventPayload>(auditQueueName).consume(
-      (event) =>
-        writer.write({
-          id: event.id,
-          grantId: event.grantId,
-          occurredAt: new Date(event.occurredAt),
-          verb: event.verb,
-          resource: event.resource,
-          queryHash: event.queryHash,
-          outcome: event.outcome,
-          bytesOut: event.bytesOut,
-          latencyMs: event.latencyMs,
-          peer: event.peer,
-          traceId: event.traceId,
-          actor: event.actor,
-          reason: event.reason,
-        }),
-      { concurrency: 200 },
+    // Events from every gateway and grants replica arrive on the queue, a batch per job; many jobs
+    // in flight at once let the writer batch across them. A job is acknowledged once all of its
+    // rows are committed.
+    deps.adapters.queue<AuditJobPayload>(auditQueueName).consume(
+      async (job) => {
+        await Promise.all(
+          auditEventsOf(job).map((event) =>
+            writer.write({
+              id: event.id,
+              grantId: event.grantId,
+              occurredAt: new Date(event.occurredAt),
+              verb: event.verb,
+              resource: event.resource,
+              queryHash: event.queryHash,
+              outcome: event.outcome,
+              bytesOut: event.bytesOut,
+              latencyMs: event.latencyMs,
+              peer: event.peer,
+              traceId: event.traceId,
+              actor: event.actor,
+              reason: event.reason,
+            }),
+          ),
+        );
+      },
+      { concurrency: 50 },
     );
     return {
       routes: (router) => router.service(AuditService, api),

@@ -6,7 +6,7 @@ import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import { QueryService } from '@mosaic/contracts/v1/query_pb';
 import {
   AuditEmitter,
-  type AuditEventPayload,
+  type AuditJobPayload,
   assertPolicyCovers,
   auditQueueName,
   deriveEd25519,
@@ -61,7 +61,7 @@ export const gatewayModule: ServiceModule = {
     const masterSecret = await loadMasterSecret(config, deps.env);
     const sealer = new Sealer(masterSecret);
     const audit = new AuditEmitter({
-      queue: deps.adapters.queue<AuditEventPayload>(auditQueueName),
+      queue: deps.adapters.queue<AuditJobPayload>(auditQueueName),
       logger: deps.logger,
       metrics: deps.metrics,
     });

@@ -2,7 +2,7 @@ import { CaService } from '@mosaic/contracts/v1/ca_pb';
 import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import {
   AuditEmitter,
-  type AuditEventPayload,
+  type AuditJobPayload,
   auditQueueName,
   policyForService,
   type ServiceModule,
@@ -25,7 +25,7 @@ export const grantsModule: ServiceModule = {
   migrations: [CreateGrantsTables1763800000000, AddEnrollmentClaimId1764000000000],
   async create(deps) {
     const emitter = new AuditEmitter({
-      queue: deps.adapters.queue<AuditEventPayload>(auditQueueName),
+      queue: deps.adapters.queue<AuditJobPayload>(auditQueueName),
       logger: deps.logger,
       metrics: deps.metrics,
     });

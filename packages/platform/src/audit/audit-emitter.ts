@@ -27,12 +27,25 @@ export interface AuditEventPayload {
   reason: string;
 }
 
+/**
+ * What one queue job carries: a batch of events (what this emitter sends), or one bare event (what
+ * emitters before batching sent; consumers accept both so replicas can be upgraded one at a time).
+ */
+export type AuditJobPayload = AuditEventPayload | { events: AuditEventPayload[] };
+
+/** The events of one job, whichever shape it has. */
+export function auditEventsOf(job: AuditJobPayload): AuditEventPayload[] {
+  return 'events' in job ? job.events : [job];
+}
+
 export interface AuditEmitterOptions {
-  queue: JobQueue<AuditEventPayload>;
+  queue: JobQueue<AuditJobPayload>;
   logger: Logger;
   metrics: Metrics;
   /** Events held while the queue is unreachable; beyond it the oldest are dropped (and counted). */
   maxBuffered?: number;
+  /** Events per queue job at most. */
+  maxBatch?: number;
 }
 
 /**
@@ -40,10 +53,16 @@ export interface AuditEmitterOptions {
  * once. Events wait in a bounded buffer while the queue (Valkey) is unreachable and are retried
  * with backoff; an event dropped because the buffer is full is counted in
  * `mosaic_audit_events_dropped_total` and logged as an error.
+ *
+ * Whatever accumulates while one enqueue is in flight goes out as the next job, so a busy gateway
+ * pays one queue job per batch, not per request, and an idle one adds no delay. A batch, once
+ * taken, is retried as it is under the same job id, so a retry never enqueues an event twice.
  */
 export class AuditEmitter {
   private readonly buffer: AuditEventPayload[] = [];
+  private sending: AuditEventPayload[] | undefined;
   private readonly maxBuffered: number;
+  private readonly maxBatch: number;
   private flushing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -53,6 +72,10 @@ export class AuditEmitter {
 
   constructor(private readonly options: AuditEmitterOptions) {
     this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.maxBatch = options.maxBatch ?? 500;
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) {
+      throw new RangeError(`maxBatch must be a positive integer, not ${options.maxBatch}`);
+    }
     const registry = options.metrics.registry;
     this.dropped =
       (registry.getSingleMetric('mosaic_audit_events_dropped_total') as Counter | undefined) ??
@@ -73,7 +96,7 @@ export class AuditEmitter {
   /** Records an event; never throws and never waits for the queue or the audit store. */
   emit(event: Omit<AuditEventPayload, 'id' | 'occurredAt'> & { id?: string; occurredAt?: Date }): void {
     if (this.closed) return;
-    if (this.buffer.length >= this.maxBuffered) {
+    if (this.buffer.length + (this.sending?.length ?? 0) >= this.maxBuffered && this.buffer.length > 0) {
       this.buffer.shift();
       this.dropped.inc();
       this.options.logger.error({ maxBuffered: this.maxBuffered }, 'audit buffer full: oldest event dropped');
@@ -83,27 +106,35 @@ export class AuditEmitter {
       id: event.id ?? randomUUID(),
       occurredAt: (event.occurredAt ?? new Date()).toISOString(),
     });
-    this.buffered.set(this.buffer.length);
+    this.buffered.set(this.pendingCount());
     if (!this.retryTimer) void this.flush();
+  }
+
+  private pendingCount(): number {
+    return this.buffer.length + (this.sending?.length ?? 0);
   }
 
   private flush(): Promise<void> {
     this.flushing ??= (async () => {
       try {
-        while (this.buffer.length > 0) {
-          const event = this.buffer[0]!;
-          // The event id is the job id: a retried enqueue never duplicates the event.
-          await this.options.queue.add({ id: event.id, data: event });
-          this.buffer.shift();
+        while (this.sending || this.buffer.length > 0) {
+          this.sending ??= this.buffer.splice(0, this.maxBatch);
+          const first = this.sending[0]!;
+          // The job id names the batch: a retried enqueue of it is not added twice.
+          await this.options.queue.add({
+            id: `${first.id}+${this.sending.length}`,
+            data: { events: this.sending },
+          });
+          this.sending = undefined;
           this.failures = 0;
-          this.buffered.set(this.buffer.length);
+          this.buffered.set(this.pendingCount());
         }
       } catch (error) {
         this.failures += 1;
         const delay = Math.min(30_000, 100 * 2 ** Math.min(this.failures, 8));
         if (this.failures === 1 || this.failures % 10 === 0) {
           this.options.logger.warn(
-            { err: errorForLog(error), buffered: this.buffer.length, retryInMs: delay },
+            { err: errorForLog(error), buffered: this.pendingCount(), retryInMs: delay },
             'audit queue unreachable; events are buffered and retried',
           );
         }
@@ -124,17 +155,18 @@ export class AuditEmitter {
   /** Sends what is buffered (waiting up to the deadline), then stops accepting events. */
   async close(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
-    while (this.buffer.length > 0 && Date.now() < deadline) {
+    while (this.pendingCount() > 0 && Date.now() < deadline) {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
       await this.flush();
-      if (this.buffer.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (this.pendingCount() > 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.closed = true;
     clearTimeout(this.retryTimer);
-    if (this.buffer.length > 0) {
-      this.dropped.inc(this.buffer.length);
-      this.options.logger.error({ lost: this.buffer.length }, 'audit events not delivered before shutdown');
+    const lost = this.pendingCount();
+    if (lost > 0) {
+      this.dropped.inc(lost);
+      this.options.logger.error({ lost }, 'audit events not delivered before shutdown');
     }
   }
 }
