@@ -1,16 +1,17 @@
 /**
- * Benchmark orchestrator (issue 6, first step: L1 transport ceiling and scenario 4).
+ * Benchmark orchestrator (issue 6: L1 transport and L2 data ceilings, nginx, scenario 4).
  *
- *   node --conditions=mosaic-source --import tsx bench/run.ts [--quick] [--scenario=l1|ours]
+ *   node --conditions=mosaic-source --import tsx bench/run.ts [--quick] [--scenario=l1|l2|nginx|ours]
  *
  * Starts what it needs on loopback (stack B in its own process, the requesting stack A in this one,
- * the L1 server in its own process), drives each scenario from a separate load-generator process,
- * interleaves the scenarios round by round (3 rounds quick, 5 full) and reports medians, each also
- * as a ratio to L1 at the same concurrency. Table on stdout, JSON in bench-results/. Everything it
- * creates (processes, database, Valkey keys, temporary files) is removed on exit, failure included.
+ * the L1 and L2 servers, nginx and its backend each in its own process), drives each scenario from
+ * a separate load-generator process, interleaves the scenarios round by round (3 rounds quick, 5
+ * full) and reports medians, each also as a ratio to L1 and to L2 at the same concurrency. Table
+ * on stdout, JSON in bench-results/. Everything it creates (processes, database, Valkey keys,
+ * temporary files) is removed on exit, failure included.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,18 @@ import { fileURLToPath } from 'node:url';
 import { peerCredentials } from '../test/support/federation-client.js';
 import { startStack, type TestStack } from '../test/support/stack.js';
 import { machineInfo } from './lib/machine.js';
+import { type RunningNginx, startNginxScenario } from './lib/nginx-scenario.js';
 import { killAll, runJson, type StackBHandle, startServer, startStackB } from './lib/processes.js';
-import { aggregate, type RoundSample, type ScenarioId, table } from './lib/report.js';
+import {
+  aggregate,
+  type RoundSample,
+  type ScenarioId,
+  type SkippedScenarios,
+  scenarioIds,
+  table,
+} from './lib/report.js';
 import { type LoadOptions, type LoadResult, listPath, listRequestBody } from './load/load-generator.js';
+import type { L2Options } from './servers/l2-data-server.js';
 import { requestingHost } from './servers/stack-b-protocol.js';
 
 interface Mode {
@@ -32,7 +42,8 @@ interface Mode {
 }
 
 const modes: Record<Mode['name'], Mode> = {
-  quick: { name: 'quick', rounds: 3, durationMs: 2_500, warmupMs: 500, concurrencies: [1, 16] },
+  // Quick runs in CI: 2 s a run keeps four load scenarios (and the phases after them) near 2 minutes.
+  quick: { name: 'quick', rounds: 3, durationMs: 2_000, warmupMs: 500, concurrencies: [1, 16] },
   full: { name: 'full', rounds: 5, durationMs: 10_000, warmupMs: 1_000, concurrencies: [1, 16, 64] },
 };
 const l1Host = '127.0.0.1';
@@ -51,12 +62,13 @@ function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId
     durationMs: number('duration-ms') ?? preset.durationMs,
   };
   const scenarioArg = argv.find((arg) => arg.startsWith('--scenario='))?.slice('--scenario='.length);
-  const known: ScenarioId[] = ['l1', 'ours'];
-  if (scenarioArg && !known.includes(scenarioArg as ScenarioId)) {
-    throw new Error(`unknown --scenario=${scenarioArg}; expected one of ${known.join(', ')}`);
+  if (scenarioArg && !scenarioIds.includes(scenarioArg as ScenarioId)) {
+    throw new Error(`unknown --scenario=${scenarioArg}; expected one of ${scenarioIds.join(', ')}`);
   }
-  // L1 is the baseline of every ratio, so it always runs.
-  const scenarios: ScenarioId[] = scenarioArg === 'ours' || !scenarioArg ? ['l1', 'ours'] : ['l1'];
+  // L1 and L2 are the baselines of every ratio and target, so they always run.
+  const scenarios = scenarioIds.filter(
+    (id) => id === 'l1' || id === 'l2' || !scenarioArg || id === scenarioArg,
+  );
   return { mode, scenarios };
 }
 
@@ -132,10 +144,14 @@ async function main(): Promise<void> {
   let a: TestStack | undefined;
   let b: StackBHandle | undefined;
   let l1: { stop(): void } | undefined;
+  let l2: { stop(): void } | undefined;
+  let nginx: RunningNginx | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = () => {
     cleaning ??= (async () => {
       l1?.stop();
+      l2?.stop();
+      nginx?.stop();
       const closed = await Promise.allSettled([b?.shutdown(), a?.close()]);
       for (const result of closed) {
         if (result.status === 'rejected') process.stderr.write(`cleanup: ${String(result.reason)}\n`);
@@ -185,9 +201,43 @@ async function main(): Promise<void> {
       responseFile: files.response,
     });
     l1 = l1Server;
+    // L2 and nginx present the same throw-away certificate as L1 (same host).
+    const l2Server = await startServer<{ port: number }>('servers/l2-data-server.ts', {
+      host: l1Host,
+      certFile: l1Cert.certFile,
+      keyFile: l1Cert.keyFile,
+      clientCaFile: files.ca,
+      responseFile: files.response,
+      databaseUrl: b.databaseUrl,
+      userId: b.userId,
+    } satisfies L2Options);
+    l2 = l2Server;
+    const skipped: SkippedScenarios = {};
+    const nginxScenario = scenarios.includes('nginx')
+      ? await startNginxScenario({
+          tmp,
+          host: l1Host,
+          certFile: l1Cert.certFile,
+          keyFile: l1Cert.keyFile,
+          clientCaFile: files.ca,
+          caPem: credentials.caPem,
+          responseFile: files.response,
+          b,
+        })
+      : undefined;
+    let nginxNote = 'nginx not selected';
+    if (nginxScenario && 'skipped' in nginxScenario) {
+      skipped.nginx = nginxScenario.skipped;
+      nginxNote = `nginx SKIPPED: ${nginxScenario.skipped}`;
+    } else if (nginxScenario) {
+      nginx = nginxScenario;
+      nginxNote = `nginx ${nginxScenario.version} (${nginxScenario.workerProcesses} worker) at ${nginxScenario.origin}`;
+    }
+    const running = scenarios.filter((scenario) => !skipped[scenario]);
     process.stdout.write(
       `setup ${Math.round(performance.now() - setupStarted)} ms: stack B pid ${b.pid} at ${origin}, ` +
-        `L1 at https://${l1Host}:${l1Server.ready.port}, List response ${response.byteLength} bytes\n\n`,
+        `L1 at https://${l1Host}:${l1Server.ready.port}, L2 at https://${l1Host}:${l2Server.ready.port}, ` +
+        `${nginxNote}, List response ${response.byteLength} bytes\n\n`,
     );
 
     const base = {
@@ -196,19 +246,33 @@ async function main(): Promise<void> {
       durationMs: mode.durationMs,
       warmupMs: mode.warmupMs,
     };
-    const targets: Record<ScenarioId, Pick<LoadOptions, 'origin' | 'caFile'>> = {
+    const targets: Partial<Record<ScenarioId, Pick<LoadOptions, 'origin' | 'caFile'>>> = {
       l1: { origin: `https://${l1Host}:${l1Server.ready.port}`, caFile: l1Cert.certFile },
+      l2: { origin: `https://${l1Host}:${l2Server.ready.port}`, caFile: l1Cert.certFile },
+      ...(nginx ? { nginx: { origin: nginx.origin, caFile: l1Cert.certFile } } : {}),
       ours: { origin, caFile: files.ca },
     };
+    // Every stand-in must answer A's request with the very bytes B answers before it is measured.
+    const standInTls = {
+      ca: await readFile(l1Cert.certFile, 'utf8'),
+      cert: credentials.certPem,
+      key: credentials.keyPem,
+    };
+    for (const scenario of running.filter((id) => id !== 'ours')) {
+      const answer = await fetchOnce(targets[scenario]!.origin, standInTls);
+      if (!answer.equals(response)) {
+        throw new Error(`${scenario} answered ${answer.byteLength} bytes, not B's ${response.byteLength}`);
+      }
+    }
     const samples: RoundSample[] = [];
     const timeoutMs = mode.durationMs + mode.warmupMs + 30_000;
     for (let round = 1; round <= mode.rounds; round += 1) {
       for (const concurrency of mode.concurrencies) {
-        for (const scenario of scenarios) {
+        for (const scenario of running) {
           const before = scenario === 'ours' ? await b.cpu() : undefined;
           const load = await runJson<LoadResult>(
             'load/load-generator.ts',
-            { ...base, ...targets[scenario], concurrency } satisfies LoadOptions,
+            { ...base, ...targets[scenario]!, concurrency } satisfies LoadOptions,
             timeoutMs,
           );
           const after = before ? await b.cpu() : undefined;
@@ -218,7 +282,7 @@ async function main(): Promise<void> {
           }
           samples.push(sample);
           process.stdout.write(
-            `round ${round} ${scenario.padEnd(4)} c=${String(concurrency).padEnd(3)} ` +
+            `round ${round} ${scenario.padEnd(5)} c=${String(concurrency).padEnd(3)} ` +
               `${Math.round(load.throughputRps)} req/s p50 ${load.latency.p50Ms} ms p99 ${load.latency.p99Ms} ms` +
               `${load.errors > 0 ? ` ERRORS ${load.errors}: ${load.firstError}` : ''}\n`,
           );
@@ -226,9 +290,9 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows = aggregate(samples);
+    const rows = aggregate(samples, skipped);
     const stackB = await b.cpu();
-    process.stdout.write(`\n${table(rows)}\n`);
+    process.stdout.write(`\n${table(rows, skipped)}\n`);
     const startedAt = new Date().toISOString();
     const report = {
       schema: 'mosaic-bench/v1',
@@ -241,15 +305,9 @@ async function main(): Promise<void> {
         '(gateway, CA, grants, audit), divided by all requests served during the run, warm-up included',
       stackBMaxRssKb: stackB.maxRssKb,
       rows,
+      skipped,
       samples,
-      notImplemented: [
-        'L2 data ceiling',
-        'nginx alternative',
-        'fan-out',
-        'audit latency',
-        'onboarding and CA',
-        'memory',
-      ],
+      notImplemented: ['fan-out', 'audit latency', 'onboarding and CA', 'memory'],
     };
     const dir = path.join(repoRoot, 'bench-results');
     await mkdir(dir, { recursive: true });
