@@ -1,6 +1,14 @@
 import type { Client } from '@connectrpc/connect';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
-import { createLogger, deriveEd25519, loadConfig, type MosaicConfig, mintAdminToken } from '@mosaic/platform';
+import {
+  createBullmqAdapters,
+  createLogger,
+  deriveEd25519,
+  grantGenerationKey,
+  loadConfig,
+  type MosaicConfig,
+  mintAdminToken,
+} from '@mosaic/platform';
 import { type RunningTarget, runTarget } from '@mosaic/server';
 import { bearerClient } from './bearer-client.js';
 import { randomInternalKey, tempDir } from './mosaic-process.js';
@@ -21,6 +29,11 @@ export interface TestStack {
   admin: Client<typeof AdminService>;
   /** The admin bearer token `admin` sends (1 h). */
   adminToken: string;
+  /**
+   * What the grants service does after a committed change, for tests that change a grant's row
+   * behind its back: bumps the grant's generation marker so the gateways' grant caches re-read it.
+   */
+  announceGrantChange(grantId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +89,14 @@ export async function startStack(
     env,
     admin,
     adminToken: token,
+    async announceGrantChange(grantId) {
+      const adapters = createBullmqAdapters({ url: redisUrl, prefix, connectionName: 'test-announce' });
+      try {
+        await adapters.generations.bump(grantGenerationKey(grantId));
+      } finally {
+        await adapters.close();
+      }
+    },
     async close() {
       await running.close();
       await db.drop();

@@ -133,6 +133,31 @@ describe('queue and pub/sub adapters', function () {
         expect(gone).to.deep.equal(['one']);
       });
 
+      it('a guarded take applies only while the generation marker is unchanged, and then takes nothing', async () => {
+        const bucket = `guarded-${Math.random().toString(36).slice(2)}`;
+        const guard = {
+          key: `grant:${bucket}`,
+          expected: await adapters.generations.current(`grant:${bucket}`),
+        };
+        expect(guard.expected).to.equal('');
+        const first = await adapters.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard);
+        expect(first).to.deep.include({ current: true, allowed: true, remaining: 4 });
+        await adapters.generations.bump(guard.key);
+        const moved = await adapters.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard);
+        expect(moved.current).to.equal(false);
+        const generation = moved.current ? '' : moved.generation;
+        expect(generation).to.not.equal('');
+        expect(generation).to.equal(await adapters.generations.current(guard.key));
+        // Nothing was taken by the refused call: the next token is the second of five.
+        const again = await adapters.rateLimiter.takeIfCurrent(bucket, 5, 60_000, {
+          ...guard,
+          expected: generation,
+        });
+        expect(again).to.deep.include({ current: true, allowed: true, remaining: 3 });
+        await adapters.generations.bump(guard.key);
+        expect(await adapters.generations.current(guard.key)).to.not.equal(generation);
+      });
+
       it('close() is safe to call twice', async () => {
         const queue = adapters.queue<{ n: number }>('closing');
         let delivered = 0;

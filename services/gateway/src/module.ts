@@ -171,6 +171,7 @@ export const gatewayModule: ServiceModule = {
               ca,
               grants,
               rateLimiter: deps.adapters.rateLimiter,
+              generations: deps.adapters.generations,
               pubsub: deps.adapters.pubsub,
               api: federationApiImpl,
               audit,

@@ -37,6 +37,7 @@ export const grantsModule: ServiceModule = {
       audit: new AuditRecorder(emitter),
       logger: deps.logger,
       clientCertLifetimeMs: deps.config.clientCertLifetimeDays * day,
+      generations: deps.adapters.generations,
     });
     return {
       routes: (router) => router.service(GrantsService, api),

@@ -1,13 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../redis/redis-client.js';
-import type { Adapters, JobQueue, PubSub, RateLimiter, Scheduler, TokenBucketResult } from './job-queue.js';
+import type {
+  Adapters,
+  Generations,
+  JobQueue,
+  PubSub,
+  RateLimiter,
+  Scheduler,
+  TokenBucketResult,
+} from './job-queue.js';
 
 const tokenBucketScript = readFileSync(new URL('./token-bucket-1.lua', import.meta.url), 'utf8');
+const guardedBucketScript = readFileSync(new URL('./token-bucket-guarded-2.lua', import.meta.url), 'utf8');
+/** Markers outlive any cached copy (copies are re-read far sooner); an expired one just reads ''. */
+const generationTtlSeconds = 30 * 24 * 60 * 60;
 
 type RedisWithBucket = Redis & {
   tokenBucket(key: string, capacity: number, periodMs: number): Promise<[number, number, number]>;
+  tokenBucketGuarded(
+    key: string,
+    generationKey: string,
+    capacity: number,
+    periodMs: number,
+    expected: string,
+  ): Promise<[number, number, number, number, string]>;
 };
 
 export interface BullmqAdaptersOptions {
@@ -165,6 +184,38 @@ class RedisRateLimiter implements RateLimiter {
     );
     return { allowed: allowed === 1, remaining, retryAfterMs };
   }
+
+  async takeIfCurrent(
+    key: string,
+    capacity: number,
+    refillPeriodMs: number,
+    guard: { key: string; expected: string },
+  ): Promise<({ current: true } & TokenBucketResult) | { current: false; generation: string }> {
+    const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucketGuarded(
+      `${this.prefix}:bucket:${key}`,
+      `${this.prefix}:generation:${guard.key}`,
+      capacity,
+      refillPeriodMs,
+      guard.expected,
+    );
+    if (current !== 1) return { current: false, generation };
+    return { current: true, allowed: allowed === 1, remaining, retryAfterMs };
+  }
+}
+
+class RedisGenerations implements Generations {
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async current(key: string): Promise<string> {
+    return (await this.connection.get(`${this.prefix}:generation:${key}`)) ?? '';
+  }
+
+  async bump(key: string): Promise<void> {
+    await this.connection.set(`${this.prefix}:generation:${key}`, randomUUID(), 'EX', generationTtlSeconds);
+  }
 }
 
 export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
@@ -173,6 +224,7 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
     connectionName: options.connectionName,
   }) as RedisWithBucket;
   connection.defineCommand('tokenBucket', { numberOfKeys: 1, lua: tokenBucketScript });
+  connection.defineCommand('tokenBucketGuarded', { numberOfKeys: 2, lua: guardedBucketScript });
   const queues = new Map<string, BullmqJobQueue<unknown>>();
   const pubsub = new RedisPubSub(connection, options);
   const scheduler = new BullmqScheduler({ ...options, connection });
@@ -190,6 +242,7 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
     pubsub,
     scheduler,
     rateLimiter: new RedisRateLimiter(connection, options.prefix),
+    generations: new RedisGenerations(connection, options.prefix),
     close() {
       closing ??= (async () => {
         await scheduler.close();

@@ -39,6 +39,28 @@ export interface TokenBucketResult {
  */
 export interface RateLimiter {
   take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult>;
+  /**
+   * `take`, but only while the generation marker `guard.key` (see `Generations`) still reads
+   * `guard.expected`, checked in the same atomic step: the capacity the caller passes came from
+   * data of that generation. When the marker moved on nothing is taken and its value is returned.
+   */
+  takeIfCurrent(
+    key: string,
+    capacity: number,
+    refillPeriodMs: number,
+    guard: { key: string; expected: string },
+  ): Promise<({ current: true } & TokenBucketResult) | { current: false; generation: string }>;
+}
+
+/**
+ * Generation markers for caches shared by nothing but a key: the owner of some data bumps its
+ * marker after every committed change, and a replica holding a copy keeps it only while the
+ * marker still reads what it read before fetching the copy. Markers are random (never a counter
+ * that a flushed Valkey could bring back to an old value); an absent marker reads ''.
+ */
+export interface Generations {
+  current(key: string): Promise<string>;
+  bump(key: string): Promise<void>;
 }
 
 /** Adapters behind which the shared (Valkey) and the in-process implementations sit. */
@@ -48,5 +70,6 @@ export interface Adapters {
   readonly pubsub: PubSub;
   readonly scheduler: Scheduler;
   readonly rateLimiter: RateLimiter;
+  readonly generations: Generations;
   close(): Promise<void>;
 }

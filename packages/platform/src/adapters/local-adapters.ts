@@ -1,5 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Adapters, JobQueue, PubSub, RateLimiter, Scheduler, TokenBucketResult } from './job-queue.js';
+import type {
+  Adapters,
+  Generations,
+  JobQueue,
+  PubSub,
+  RateLimiter,
+  Scheduler,
+  TokenBucketResult,
+} from './job-queue.js';
 import { type BucketState, takeToken } from './token-bucket.js';
 
 const retryDelaysMs = [50, 200, 1000, 5000];
@@ -106,8 +115,38 @@ class LocalScheduler implements Scheduler {
   }
 }
 
+class LocalGenerations implements Generations {
+  private readonly markers = new Map<string, string>();
+
+  async current(key: string): Promise<string> {
+    return this.markers.get(key) ?? '';
+  }
+
+  /** Synchronous read for the rate limiter's guarded take, atomic within this process. */
+  read(key: string): string {
+    return this.markers.get(key) ?? '';
+  }
+
+  async bump(key: string): Promise<void> {
+    this.markers.set(key, randomUUID());
+  }
+}
+
 class LocalRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, BucketState>();
+
+  constructor(private readonly generations: LocalGenerations) {}
+
+  async takeIfCurrent(
+    key: string,
+    capacity: number,
+    refillPeriodMs: number,
+    guard: { key: string; expected: string },
+  ): Promise<({ current: true } & TokenBucketResult) | { current: false; generation: string }> {
+    const generation = this.generations.read(guard.key);
+    if (generation !== guard.expected) return { current: false, generation };
+    return { current: true, ...(await this.take(key, capacity, refillPeriodMs)) };
+  }
 
   async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
     const { state, result } = takeToken(this.buckets.get(key), {
@@ -124,6 +163,7 @@ export function createLocalAdapters(): Adapters {
   const queues = new Map<string, LocalJobQueue<unknown>>();
   const pubsub = new LocalPubSub();
   const scheduler = new LocalScheduler();
+  const generations = new LocalGenerations();
   return {
     kind: 'local',
     queue<T>(name: string): JobQueue<T> {
@@ -136,7 +176,8 @@ export function createLocalAdapters(): Adapters {
     },
     pubsub,
     scheduler,
-    rateLimiter: new LocalRateLimiter(),
+    rateLimiter: new LocalRateLimiter(generations),
+    generations,
     async close() {
       await scheduler.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));

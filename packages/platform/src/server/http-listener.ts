@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import type tls from 'node:tls';
 import {
   type ConnectRouter,
   type ContextValues,
@@ -110,6 +111,10 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   const secure = options.tls
     ? http2.createSecureServer({ ...options.tls.secure, allowHTTP1: true }, handle)
     : undefined;
+  // A connection's client certificate is fixed once the handshake is done (HTTP/2 forbids
+  // renegotiation; this closes it for the HTTP/1.1 fallback too), so callers may read a peer's
+  // identity once per connection.
+  secure?.on('secureConnection', (socket: tls.TLSSocket) => socket.disableRenegotiation());
   secure?.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));

@@ -309,11 +309,13 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
         ['pending', 'still pending'],
       ] as const) {
         await b.db.query('UPDATE grants.grants SET status = $2 WHERE id = $1', [ids['grant:bob'], status]);
+        await b.announceGrantChange(ids['grant:bob']!);
         const error = await connectError(client.list({ resource: Resource.TASKS }));
         expect(error.code, status).to.equal(Code.PermissionDenied);
         expect(error.rawMessage).to.include(text);
       }
       await b.db.query("UPDATE grants.grants SET status = 'active' WHERE id = $1", [ids['grant:bob']]);
+      await b.announceGrantChange(ids['grant:bob']!);
       expect((await client.list({ resource: Resource.TASKS })).items).to.have.length(2);
     });
 

@@ -22,6 +22,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
   const gateways: Array<{ target: RunningTarget; admin: Client<typeof AdminService> }> = [];
   let a: TestStack;
   let auditTarget: RunningTarget;
+  let grantsTarget: RunningTarget;
 
   const start = async (target: 'ca' | 'audit' | 'grants' | 'gateway', urls: Record<string, string>) => {
     const config = loadConfig({
@@ -60,6 +61,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
       MOSAIC_CA_URL: ca.internalUrl,
       MOSAIC_AUDIT_URL: audit.internalUrl,
     });
+    grantsTarget = grants;
     const urls = {
       MOSAIC_CA_URL: ca.internalUrl,
       MOSAIC_AUDIT_URL: audit.internalUrl,
@@ -145,6 +147,63 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
       );
     }
     expect(after).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('grant cache: a suspension through one replica refuses the next request on the other; cached admissions never call the grants service', async () => {
+    const [first, second] = gateways;
+    const { user } = await first!.admin.createUser({ username: 'ida' });
+    const created = await first!.admin.createGrant({
+      subjectUserId: user!.id,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+      rateLimitRpm: 1000,
+    });
+    const grantId = created.grant!.id;
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    const credentials = await peerCredentials(a, peer!.id);
+    const ports = await Promise.all(
+      gateways.map(async ({ target }) => {
+        const health = (await (await fetch(`${target.internalUrl}/readyz`)).json()) as {
+          services: Array<{ checks: Array<{ name: string; detail: string }> }>;
+        };
+        const detail = health.services
+          .flatMap((service) => service.checks)
+          .find((check) => check.name.includes('federation'))!.detail;
+        return /https:\/\/[^,]+:(\d+)$/.exec(detail)![1]!;
+      }),
+    );
+    const [viaFirst, viaSecond] = ports.map((port) =>
+      federationClient({ ...credentials, baseUrl: `https://127.0.0.3:${port}` }),
+    );
+    const getGrantCalls = async () =>
+      (await (await fetch(`${grantsTarget.internalUrl}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('mosaic_rpc_duration_seconds_count{') && line.includes('GetGrant'))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    const outcome = (client: typeof viaFirst) =>
+      client!.list({ resource: Resource.TASKS }).then(
+        () => 'ok',
+        async (error: unknown) => (await connectError(Promise.reject(error))).rawMessage,
+      );
+
+    // Warm both replicas' caches, then many requests: the grants service is not asked again.
+    expect([await outcome(viaFirst), await outcome(viaSecond)]).to.deep.equal(['ok', 'ok']);
+    const callsWarm = await getGrantCalls();
+    for (let i = 0; i < 20; i += 1) expect(await outcome(i % 2 ? viaSecond : viaFirst)).to.equal('ok');
+    expect(await getGrantCalls()).to.equal(callsWarm);
+
+    // Suspended through the first replica's admin API: the very next request on the second is refused.
+    await first!.admin.suspendGrant({ grantId, reason: 'incident' });
+    expect(await outcome(viaSecond)).to.include('is suspended');
+    expect(await outcome(viaFirst)).to.include('is suspended');
+    // Resumed through the second: the next request on the first passes.
+    await second!.admin.resumeGrant({ grantId });
+    expect(await outcome(viaFirst)).to.equal('ok');
+    expect(await outcome(viaSecond)).to.equal('ok');
+    // Revoked: refused at once on both (before the CRL even reaches the handshake).
+    await second!.admin.revokeGrant({ grantId, reason: 'offboarded' });
+    expect(await outcome(viaFirst)).to.match(/revoked|certificate/);
+    expect(await outcome(viaSecond)).to.match(/revoked|certificate/);
   });
 
   it('M4-8: audit writes are asynchronous: requests pass while the audit store is slow and while it is down; no event is lost', async () => {

@@ -25,6 +25,9 @@ import type {
 import {
   decodeCursor,
   encodeCursor,
+  errorForLog,
+  type Generations,
+  grantGenerationKey,
   type Logger,
   MosaicError,
   NotImplementedError,
@@ -58,6 +61,8 @@ export interface GrantsApiDeps {
   audit: AuditRecorder;
   logger: Logger;
   clientCertLifetimeMs: number;
+  /** Where a committed change of a grant is announced to the gateways' grant caches. */
+  generations: Generations;
 }
 
 const hostnamePattern = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
@@ -86,6 +91,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       rateLimitRpm: rateLimit(request.rateLimitRpm) ?? 60,
       notes: request.notes,
     });
+    await this.changed(grant.id);
     await this.deps.audit.record({
       verb: AuditVerb.GRANT_CREATE,
       grantId: grant.id,
@@ -147,6 +153,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       assertTransition(current.id, 'revoked', 'active');
       throw grantNotFound(current.id);
     }
+    await this.changed(updated.id);
     await this.deps.audit.record({
       verb: AuditVerb.GRANT_UPDATE,
       grantId: updated.id,
@@ -169,6 +176,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       revoked_at: new Date(),
       revoke_reason: reason,
     });
+    await this.changed(grantId);
     if (grant) {
       // Audited at the moment it takes effect, whatever happens at the CA next.
       await this.deps.audit.record({
@@ -203,6 +211,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       suspended_until: until,
       suspend_reason: request.reason,
     });
+    await this.changed(grantId);
     await this.deps.audit.record({
       verb: AuditVerb.GRANT_SUSPEND,
       grantId,
@@ -219,6 +228,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       suspended_until: null,
       suspend_reason: '',
     });
+    await this.changed(grantId);
     await this.deps.audit.record({ verb: AuditVerb.GRANT_RESUME, grantId, actor: request.actor });
     return { grant: grantToProto(grant) };
   }
@@ -239,6 +249,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       active_cert_serial: certificate.serialNumber,
       active_cert_expires_at: timestampDate(certificate.notAfter),
     });
+    await this.changed(grantId);
     await this.deps.audit.record({ verb: AuditVerb.GRANT_ACTIVATE, grantId, actor: request.actor });
     return { grant: grantToProto(grant) };
   }
@@ -337,6 +348,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
           );
         throw enrollmentTokenGone('the redemption lease ran out');
       }
+      await this.changed(grantId);
       await this.deps.audit.record({
         verb: AuditVerb.ENROLL,
         grantId,
@@ -368,6 +380,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
     const reason = request.reason || 'subject user deleted';
     // Every grant of the subject is refused from this statement on, all at once.
     const newlyRevoked = await this.deps.grants.revokeAllForSubject(subject, reason);
+    await this.changed(...newlyRevoked.map((grant) => grant.id));
     for (const grant of newlyRevoked) {
       await this.deps.audit.record({
         verb: AuditVerb.GRANT_REVOKE,
@@ -413,6 +426,32 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
 
   async recordGrantUsage(): Promise<never> {
     throw new NotImplementedError('mosaic.federation.v1.GrantsService/RecordGrantUsage');
+  }
+
+  /**
+   * Announces committed changes to the gateways' grant caches (after the commit: a cache that
+   * re-reads on the new marker must find the new row). A gateway re-reads a cached grant within
+   * its maximum age anyway, so a marker that cannot be written delays a change by at most that;
+   * it is retried and logged, never failing a change that is already committed.
+   */
+  private async changed(...grantIds: string[]): Promise<void> {
+    for (const grantId of grantIds) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.deps.generations.bump(grantGenerationKey(grantId));
+          break;
+        } catch (error) {
+          if (attempt === 3) {
+            this.deps.logger.error(
+              { err: errorForLog(error), grantId },
+              'grant changed, but the gateways could not be told (Valkey): their caches catch up within their maximum age',
+            );
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
+      }
+    }
   }
 
   private async load(grantId: string): Promise<GrantRecord> {

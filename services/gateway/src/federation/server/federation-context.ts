@@ -8,22 +8,42 @@ import { type IdentityProblem, type PeerIdentity, readPeerIdentity } from '../..
 import type { NormalizedGrant } from './grant-access.js';
 
 /** The client certificate's identity, read in the adapter from the TLS socket of the call. */
-export const peerIdentityKey = createContextKey<
-  { ok: true; identity: PeerIdentity } | { ok: false; problem: IdentityProblem }
->({ ok: false, problem: 'no_certificate' }, { description: 'peer identity' });
+export const peerIdentityKey = createContextKey<PeerIdentityResult>(
+  { ok: false, problem: 'no_certificate' },
+  { description: 'peer identity' },
+);
 
 /** The grant the access rule admitted, for the handlers. */
 export const admittedGrantKey = createContextKey<NormalizedGrant | null>(null, {
   description: 'admitted grant',
 });
 
+type PeerIdentityResult = { ok: true; identity: PeerIdentity } | { ok: false; problem: IdentityProblem };
+
+/**
+ * Identities already read, per connection (the HTTP/2 session, or the socket under HTTP/1.1): the
+ * listener disables renegotiation, so a connection's certificate cannot change, and parsing it
+ * once per connection instead of per request keeps X.509 work off the hot path.
+ */
+const identities = new WeakMap<object, PeerIdentityResult>();
+
 export function federationContextValues(request: http.IncomingMessage | http2.Http2ServerRequest) {
   const socket = request.socket as TLSSocket;
+  const connection = ('stream' in request ? request.stream.session : undefined) ?? socket;
+  let identity = identities.get(connection);
+  if (!identity) {
+    identity = peerIdentityOf(socket);
+    identities.set(connection, identity);
+  }
+  return createContextValues()
+    .set(remoteAddressKey, socket.remoteAddress ?? 'unknown')
+    .set(peerIdentityKey, identity);
+}
+
+function peerIdentityOf(socket: TLSSocket): PeerIdentityResult {
   const certificate =
     typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate(false) : undefined;
   const der = certificate && 'raw' in certificate ? certificate.raw : undefined;
   const fingerprint = der ? createHash('sha256').update(der).digest('hex') : '';
-  return createContextValues()
-    .set(remoteAddressKey, socket.remoteAddress ?? 'unknown')
-    .set(peerIdentityKey, readPeerIdentity(der, fingerprint));
+  return readPeerIdentity(der, fingerprint);
 }

@@ -5,6 +5,7 @@ import type { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import {
   type AuditEmitter,
   errorForLog,
+  type Generations,
   type Logger,
   type Metrics,
   type MosaicConfig,
@@ -19,6 +20,7 @@ import type { ServerIdentity } from '../../pki/server-identity.js';
 import { federationAccess } from './federation-access.js';
 import { federationAudit } from './federation-audit.js';
 import { federationContextValues } from './federation-context.js';
+import { GrantAdmission } from './grant-admission.js';
 
 const policy = policyForService(FederationService, { kind: 'public' });
 /** SPEC §3: a CRL change reaches the handshake within 60 s even if the announcement is lost. */
@@ -46,6 +48,7 @@ export async function startFederationListener(deps: {
   ca: Client<typeof CaService>;
   grants: Client<typeof GrantsService>;
   rateLimiter: RateLimiter;
+  generations: Generations;
   pubsub: PubSub;
   api: ServiceImpl<typeof FederationService>;
   audit: AuditEmitter;
@@ -76,7 +79,13 @@ export async function startFederationListener(deps: {
       // Audit wraps the access rule so refusals are audited too.
       after: [
         federationAudit(deps.audit),
-        federationAccess({ grants: deps.grants, rateLimiter: deps.rateLimiter }),
+        federationAccess(
+          new GrantAdmission({
+            grants: deps.grants,
+            rateLimiter: deps.rateLimiter,
+            generations: deps.generations,
+          }),
+        ),
       ],
     }),
     logger: deps.logger,

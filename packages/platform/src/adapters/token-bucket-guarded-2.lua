@@ -1,0 +1,37 @@
+-- Token bucket guarded by a generation marker, atomically, on Valkey's clock.
+-- KEYS[1]: the bucket hash; KEYS[2]: the generation marker of what the caller's capacity came from.
+-- ARGV[1]: capacity, ARGV[2]: refill period (ms), ARGV[3]: the generation the caller holds.
+-- When the marker is not ARGV[3], nothing is taken: the caller's copy is stale and must be read
+-- again first. Returns {current (0|1), allowed (0|1), remaining, retry_after_ms, generation}.
+local generation = redis.call('GET', KEYS[2]) or ''
+if generation ~= ARGV[3] then
+  return { 0, 0, 0, 0, generation }
+end
+local capacity = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local rate = capacity / period
+
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated_at')
+local tokens = tonumber(state[1])
+local updated_at = tonumber(state[2])
+if tokens == nil or updated_at == nil then
+  tokens = capacity
+  updated_at = now
+end
+local elapsed = math.max(0, now - updated_at)
+tokens = math.min(capacity, tokens + elapsed * rate)
+
+local allowed = 0
+local retry_after = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry_after = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated_at', tostring(now))
+-- An idle bucket is full again after one period: let it expire then.
+redis.call('PEXPIRE', KEYS[1], math.ceil(period * 2))
+return { 1, allowed, math.floor(tokens), retry_after, generation }
