@@ -30,6 +30,7 @@ import {
   table,
 } from './lib/report.js';
 import { type LoadOptions, type LoadResult, listPath, listRequestBody } from './load/load-generator.js';
+import { isPhaseId, type PhaseId, phaseIds, runPhases } from './scenarios/phases.js';
 import type { L2Options } from './servers/l2-data-server.js';
 import { requestingHost } from './servers/stack-b-protocol.js';
 
@@ -49,7 +50,7 @@ const modes: Record<Mode['name'], Mode> = {
 const l1Host = '127.0.0.1';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId[] } {
+function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId[]; phases: PhaseId[] } {
   const number = (flag: string) => {
     const value = argv.find((arg) => arg.startsWith(`--${flag}=`))?.slice(flag.length + 3);
     return value === undefined ? undefined : Number(value);
@@ -62,14 +63,20 @@ function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId
     durationMs: number('duration-ms') ?? preset.durationMs,
   };
   const scenarioArg = argv.find((arg) => arg.startsWith('--scenario='))?.slice('--scenario='.length);
-  if (scenarioArg && !scenarioIds.includes(scenarioArg as ScenarioId)) {
-    throw new Error(`unknown --scenario=${scenarioArg}; expected one of ${scenarioIds.join(', ')}`);
+  if (scenarioArg && !scenarioIds.includes(scenarioArg as ScenarioId) && !isPhaseId(scenarioArg)) {
+    throw new Error(
+      `unknown --scenario=${scenarioArg}; expected one of ${[...scenarioIds, ...phaseIds].join(', ')}`,
+    );
   }
+  // Scenarios 5–7 (fan-out, audit, onboarding) are phases after the load rounds, each with its own
+  // baseline; asked for alone, they run without the load rounds.
+  if (scenarioArg && isPhaseId(scenarioArg)) return { mode, scenarios: [], phases: [scenarioArg] };
+  const phases = scenarioArg ? [] : [...phaseIds];
   // L1 and L2 are the baselines of every ratio and target, so they always run.
   const scenarios = scenarioIds.filter(
     (id) => id === 'l1' || id === 'l2' || !scenarioArg || id === scenarioArg,
   );
-  return { mode, scenarios };
+  return { mode, scenarios, phases };
 }
 
 /** One request with A's credentials: the exact bytes B answers (L1 replays a body of that size). */
@@ -131,10 +138,10 @@ function selfSignedServerCert(dir: string, host: string): { certFile: string; ke
 }
 
 async function main(): Promise<void> {
-  const { mode, scenarios } = parseArgs(process.argv.slice(2));
+  const { mode, scenarios, phases } = parseArgs(process.argv.slice(2));
   const machine = machineInfo();
   process.stdout.write(
-    `mosaic bench (${mode.name}): ${scenarios.join(', ')}; ${mode.rounds} rounds × ${mode.durationMs} ms ` +
+    `mosaic bench (${mode.name}): ${[...scenarios, ...phases].join(', ')}; ${mode.rounds} rounds × ${mode.durationMs} ms ` +
       `(+${mode.warmupMs} ms warm-up), concurrency ${mode.concurrencies.join('/')}\n` +
       `machine: nproc ${machine.nproc} (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ` +
       `${machine.platform}, commit ${machine.gitCommit}\n`,
@@ -292,7 +299,15 @@ async function main(): Promise<void> {
 
     const rows = aggregate(samples, skipped);
     const stackB = await b.cpu();
-    process.stdout.write(`\n${table(rows, skipped)}\n`);
+    if (rows.length > 0) process.stdout.write(`\n${table(rows, skipped)}\n`);
+    const phaseResults = await runPhases(phases, {
+      mode: mode.name,
+      a,
+      b,
+      federation: { origin, caFile: files.ca, certFile: files.cert, keyFile: files.key },
+      peerHostname: peer!.peerHostname,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
     const startedAt = new Date().toISOString();
     const report = {
       schema: 'mosaic-bench/v1',
@@ -307,7 +322,8 @@ async function main(): Promise<void> {
       rows,
       skipped,
       samples,
-      notImplemented: ['fan-out', 'audit latency', 'onboarding and CA', 'memory'],
+      ...phaseResults.report,
+      notImplemented: ['memory'],
     };
     const dir = path.join(repoRoot, 'bench-results');
     await mkdir(dir, { recursive: true });
@@ -318,6 +334,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nresults: ${path.relative(process.cwd(), file)} (and bench-results/latest.json)\n`,
     );
+    if (phaseResults.failures.length > 0) {
+      throw new Error(`phases failed: ${phaseResults.failures.join('; ')}`);
+    }
   } finally {
     await cleanup();
   }
