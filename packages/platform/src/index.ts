@@ -20,5 +20,6 @@ export * from './runtime/service-module.js';
 export * from './sealing/index.js';
 export * from './secrets/instance-secret.js';
 export * from './server/http-listener.js';
+export * from './server/response-meter.js';
 export * from './tier/index.js';
 export * from './validation/ids.js';

@@ -56,7 +56,7 @@ export interface AuditEmitterOptions {
  * with backoff; an event dropped because the buffer is full is counted in
  * `mosaic_audit_events_dropped_total` and logged as an error.
  *
- * Events go out in batches, one queue job each: a batch leaves when it is full or `lingerMs`
+ * Events go out in batches, one queue job each: a batch leaves when it is full or `lingerMs` (100 ms)
  * after its first event, so a busy gateway pays a few queue jobs per second instead of one per
  * request, and an event waits at most `lingerMs` longer to be queryable. A batch, once taken, is
  * retried as it is under the same job id, so a retry never enqueues an event twice.
@@ -78,7 +78,7 @@ export class AuditEmitter {
   constructor(private readonly options: AuditEmitterOptions) {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.maxBatch = options.maxBatch ?? 500;
-    this.lingerMs = options.lingerMs ?? 20;
+    this.lingerMs = options.lingerMs ?? 100;
     if (!(this.lingerMs >= 0)) throw new RangeError(`lingerMs must be 0 or more, not ${options.lingerMs}`);
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) {
       throw new RangeError(`maxBatch must be a positive integer, not ${options.maxBatch}`);

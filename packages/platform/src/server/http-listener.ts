@@ -14,6 +14,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { ListenAddress } from '../config/config-types.js';
 import { formatListenAddress } from '../config/listen-address.js';
 import type { Logger } from '../log/logger.js';
+import { ResponseMeter, responseMeterKey } from './response-meter.js';
 
 export type PlainHandler = (
   request: http.IncomingMessage | http2.Http2ServerRequest,
@@ -67,12 +68,15 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   let inFlight = 0;
   let draining = false;
   const drained = new Set<() => void>();
+  const meters = new WeakMap<object, ResponseMeter>();
+  const baseValues =
+    options.contextValues ??
+    ((request: http.IncomingMessage | http2.Http2ServerRequest) =>
+      createContextValues().set(remoteAddressKey, request.socket.remoteAddress ?? 'unknown'));
   const connect = connectNodeAdapter({
     routes: options.routes,
     interceptors: options.interceptors,
-    contextValues:
-      options.contextValues ??
-      ((request) => createContextValues().set(remoteAddressKey, request.socket.remoteAddress ?? 'unknown')),
+    contextValues: (request) => baseValues(request).set(responseMeterKey, meters.get(request)),
   });
 
   const handle = async (
@@ -89,6 +93,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
     }
     try {
       if (options.plain && (await options.plain(request, response))) return;
+      meters.set(request, new ResponseMeter(response));
       connect(request, response);
     } catch (error) {
       options.logger.error({ err: error, listener: options.name }, 'request handler failed');

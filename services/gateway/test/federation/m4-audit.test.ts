@@ -1,8 +1,12 @@
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
 import { AuditOutcome, AuditVerb } from '@mosaic/contracts/v1/audit_pb';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
-import { ListRequestSchema, SearchRequestSchema } from '@mosaic/contracts/v1/federation_pb';
+import {
+  ListRequestSchema,
+  ListResponseSchema,
+  SearchRequestSchema,
+} from '@mosaic/contracts/v1/federation_pb';
 import { expect } from 'chai';
 import { connectError } from '../../../../test/support/connect-error.js';
 import {
@@ -57,7 +61,11 @@ describe('M4 audit of federated requests (two stacks)', function () {
 
   it('M4-3 / AC-8: every successful request is in the audit log (queryable without waiting on the request)', async () => {
     const client = federationClient(credentials);
-    for (let i = 0; i < 5; i += 1) await client.list({ resource: Resource.TASKS, pageSize: 10 + i });
+    const sizes: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const response = await client.list({ resource: Resource.TASKS, pageSize: 10 + i });
+      sizes.push(toBinary(ListResponseSchema, response).length);
+    }
     const { events, waitedMs } = await auditRows({ outcomes: [AuditOutcome.OK], verbs: [AuditVerb.LIST] }, 5);
     const lists = events.filter((event) => event.verb === AuditVerb.LIST);
     expect(lists).to.have.length(5);
@@ -67,6 +75,8 @@ describe('M4 audit of federated requests (two stacks)', function () {
       expect(event.peer).to.equal('127.0.0.2');
       expect(Number(event.bytesOut)).to.be.greaterThan(0);
     }
+    // bytes_out is the size of the body each answer sent (Connect unary: the encoded message).
+    expect(lists.map((event) => Number(event.bytesOut)).sort()).to.deep.equal(sizes.sort());
     // Different parameters, different hashes.
     expect(new Set(lists.map((event) => event.queryHash)).size).to.equal(5);
     console.log(`      (audit rows queryable after ${waitedMs} ms)`);

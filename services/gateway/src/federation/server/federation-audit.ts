@@ -3,7 +3,7 @@ import { type DescMessage, toBinary, toJson } from '@bufbuild/protobuf';
 import { Code, type Interceptor } from '@connectrpc/connect';
 import { AuditOutcome, AuditVerb } from '@mosaic/contracts/v1/audit_pb';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
-import { type AuditEmitter, toConnectError } from '@mosaic/platform';
+import { type AuditEmitter, responseMeterKey, toConnectError } from '@mosaic/platform';
 import { admittedGrantKey, peerIdentityKey } from './federation-context.js';
 
 const verbOf: Record<string, AuditVerb> = {
@@ -40,8 +40,16 @@ export function federationAudit(emitter: AuditEmitter): Interceptor {
     };
     try {
       const response = await next(request);
-      const bytesOut = response.stream ? 0 : toBinary(request.method.output, response.message).length;
-      emitter.emit({ ...base(), outcome: AuditOutcome.OK, bytesOut, reason: '' });
+      const meter = request.contextValues.get(responseMeterKey);
+      if (meter) {
+        // Recorded once the answer is out: bytes as sent, latency including the write.
+        meter.onFinished((bytesOut) =>
+          emitter.emit({ ...base(), outcome: AuditOutcome.OK, bytesOut, reason: '' }),
+        );
+      } else {
+        const bytesOut = response.stream ? 0 : toBinary(request.method.output, response.message).length;
+        emitter.emit({ ...base(), outcome: AuditOutcome.OK, bytesOut, reason: '' });
+      }
       return response;
     } catch (error) {
       const code = toConnectError(error).code;
