@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { peerCredentials } from '../test/support/federation-client.js';
 import { startStack, type TestStack } from '../test/support/stack.js';
+import { ensureCompiled } from './lib/compiled-build.js';
 import { machineInfo } from './lib/machine.js';
 import { type RunningNginx, startNginxScenario } from './lib/nginx-scenario.js';
 import { killAll, runJson, type StackBHandle, startServer, startStackB } from './lib/processes.js';
@@ -50,7 +51,15 @@ const modes: Record<Mode['name'], Mode> = {
 const l1Host = '127.0.0.1';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId[]; phases: PhaseId[] } {
+interface Args {
+  mode: Mode;
+  scenarios: ScenarioId[];
+  phases: PhaseId[];
+  /** What stack B runs: the compiled packages (as production does) or the sources through tsx. */
+  from: 'dist' | 'source';
+}
+
+function parseArgs(argv: readonly string[]): Args {
   const number = (flag: string) => {
     const value = argv.find((arg) => arg.startsWith(`--${flag}=`))?.slice(flag.length + 3);
     return value === undefined ? undefined : Number(value);
@@ -62,6 +71,11 @@ function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId
     rounds: number('rounds') ?? preset.rounds,
     durationMs: number('duration-ms') ?? preset.durationMs,
   };
+  const fromArg = argv.find((arg) => arg.startsWith('--from='))?.slice('--from='.length) ?? 'dist';
+  if (fromArg !== 'dist' && fromArg !== 'source') {
+    throw new Error(`unknown --from=${fromArg}; expected dist (default: the compiled packages) or source`);
+  }
+  const from = fromArg;
   const scenarioArg = argv.find((arg) => arg.startsWith('--scenario='))?.slice('--scenario='.length);
   if (scenarioArg && !scenarioIds.includes(scenarioArg as ScenarioId) && !isPhaseId(scenarioArg)) {
     throw new Error(
@@ -70,13 +84,13 @@ function parseArgs(argv: readonly string[]): { mode: Mode; scenarios: ScenarioId
   }
   // Scenarios 5–7 (fan-out, audit, onboarding) are phases after the load rounds, each with its own
   // baseline; asked for alone, they run without the load rounds.
-  if (scenarioArg && isPhaseId(scenarioArg)) return { mode, scenarios: [], phases: [scenarioArg] };
+  if (scenarioArg && isPhaseId(scenarioArg)) return { mode, scenarios: [], phases: [scenarioArg], from };
   const phases = scenarioArg ? [] : [...phaseIds];
   // L1 and L2 are the baselines of every ratio and target, so they always run.
   const scenarios = scenarioIds.filter(
     (id) => id === 'l1' || id === 'l2' || !scenarioArg || id === scenarioArg,
   );
-  return { mode, scenarios, phases };
+  return { mode, scenarios, phases, from };
 }
 
 /** One request with A's credentials: the exact bytes B answers (L1 replays a body of that size). */
@@ -138,11 +152,12 @@ function selfSignedServerCert(dir: string, host: string): { certFile: string; ke
 }
 
 async function main(): Promise<void> {
-  const { mode, scenarios, phases } = parseArgs(process.argv.slice(2));
+  const { mode, scenarios, phases, from } = parseArgs(process.argv.slice(2));
+  if (from === 'dist') ensureCompiled(repoRoot, (line) => process.stdout.write(`${line}\n`));
   const machine = machineInfo();
   process.stdout.write(
     `mosaic bench (${mode.name}): ${[...scenarios, ...phases].join(', ')}; ${mode.rounds} rounds × ${mode.durationMs} ms ` +
-      `(+${mode.warmupMs} ms warm-up), concurrency ${mode.concurrencies.join('/')}\n` +
+      `(+${mode.warmupMs} ms warm-up), concurrency ${mode.concurrencies.join('/')}; stack B from ${from}\n` +
       `machine: nproc ${machine.nproc} (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ` +
       `${machine.platform}, commit ${machine.gitCommit}\n`,
   );
@@ -177,7 +192,7 @@ async function main(): Promise<void> {
 
   try {
     const setupStarted = performance.now();
-    const [bHandle, aStack] = await Promise.all([startStackB(), startStack(requestingHost)]);
+    const [bHandle, aStack] = await Promise.all([startStackB({ from }), startStack(requestingHost)]);
     b = bHandle;
     a = aStack;
     const { peer } = await a.admin.addPeer({ enrollmentUrl: b.enrollmentUrl });
@@ -276,7 +291,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= mode.rounds; round += 1) {
       for (const concurrency of mode.concurrencies) {
         for (const scenario of running) {
-          const before = scenario === 'ours' ? await b.cpu() : undefined;
+          const before = scenario === 'ours' ? await b.cpu({ resetPeak: true }) : undefined;
           const load = await runJson<LoadResult>(
             'load/load-generator.ts',
             { ...base, ...targets[scenario]!, concurrency } satisfies LoadOptions,
@@ -285,7 +300,10 @@ async function main(): Promise<void> {
           const after = before ? await b.cpu() : undefined;
           const sample: RoundSample = { round, scenario, concurrency, load };
           if (before && after && load.totalRequests > 0) {
-            sample.stackCpuMsPerRequest = (after.cpuMicros - before.cpuMicros) / 1000 / load.totalRequests;
+            const perRequest = (micros: number) => micros / 1000 / load.totalRequests;
+            sample.gatewayCpuMsPerRequest = perRequest(after.cpuMicros - before.cpuMicros);
+            sample.servicesCpuMsPerRequest = perRequest(after.servicesCpuMicros - before.servicesCpuMicros);
+            sample.gatewayPeakRssMb = Math.round(after.windowPeakRssKb / 1024);
           }
           samples.push(sample);
           process.stdout.write(
@@ -313,17 +331,20 @@ async function main(): Promise<void> {
       schema: 'mosaic-bench/v1',
       startedAt,
       mode,
+      stackBFrom: from,
       machine,
       setup: { listResponseBytes: response.byteLength, tasks: 100, rateLimitRpm: 100_000 },
       cpuNote:
-        'stackCpuMsPerRequest: CPU time (user+system) of stack B’s process, which runs every service of B ' +
-        '(gateway, CA, grants, audit), divided by all requests served during the run, warm-up included',
-      stackBMaxRssKb: stackB.maxRssKb,
+        'B runs in microservices mode: gatewayCpuMsPerRequest is the CPU time (user+system) of the gateway ' +
+        'process alone, servicesCpuMsPerRequest that of the ca, grants and audit processes together, each ' +
+        'divided by all requests served during the run, warm-up included; gatewayPeakRssMb is the gateway ' +
+        'RSS sampled every 100 ms during the run',
+      gatewayUsage: stackB.gateway,
+      servicesUsage: stackB.services,
       rows,
       skipped,
       samples,
       ...phaseResults.report,
-      notImplemented: ['memory'],
     };
     const dir = path.join(repoRoot, 'bench-results');
     await mkdir(dir, { recursive: true });

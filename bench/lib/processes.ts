@@ -1,6 +1,7 @@
 /** Child processes of the bench: every one is tracked so the orchestrator can end them on any exit. */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ProcessUsage } from '../servers/process-usage.js';
 import type { StackBMessage, StackBReady } from '../servers/stack-b-protocol.js';
 
 export const tsNodeArgs = ['--conditions=mosaic-source', '--import', 'tsx'];
@@ -65,19 +66,36 @@ export function startServer<T>(script: string, options: unknown): Promise<{ read
   });
 }
 
+export interface StackBUsage {
+  /** Gateway process, user + system, cumulative. */
+  cpuMicros: number;
+  maxRssKb: number;
+  /** Gateway RSS peak sampled since the last reset. */
+  windowPeakRssKb: number;
+  /** ca + grants + audit processes, user + system, cumulative. */
+  servicesCpuMicros: number;
+  gateway: ProcessUsage;
+  services: Record<string, ProcessUsage>;
+}
+
 export interface StackBHandle extends StackBReady {
   pid: number;
-  cpu(): Promise<{ cpuMicros: number; maxRssKb: number }>;
+  /**
+   * CPU time and memory of B's gateway process (and, summed, of its ca, grants and audit
+   * processes); `resetPeak` starts a new window for the sampled peak RSS.
+   */
+  cpu(options?: { resetPeak?: boolean }): Promise<StackBUsage>;
   shutdown(): Promise<void>;
 }
 
 /** Forks the serving stack B (bench/servers/stack-b-process.ts) and waits until it is onboardable. */
-export function startStackB(): Promise<StackBHandle> {
+export function startStackB(options: { from: 'dist' | 'source' }): Promise<StackBHandle> {
+  // From dist: tsx transpiles the bench's own harness only; every @mosaic package loads compiled.
+  const runArgs = options.from === 'dist' ? ['--import', 'tsx'] : tsNodeArgs;
+  const profile = process.env.MOSAIC_BENCH_CPU_PROF;
   const child = track(
     fork(benchFile('servers/stack-b-process.ts'), [], {
-      execArgv: process.env.MOSAIC_BENCH_CPU_PROF
-        ? [...tsNodeArgs, '--cpu-prof', `--cpu-prof-dir=${process.env.MOSAIC_BENCH_CPU_PROF}`]
-        : tsNodeArgs,
+      execArgv: profile ? [...runArgs, '--cpu-prof', `--cpu-prof-dir=${profile}`] : runArgs,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -100,11 +118,19 @@ export function startStackB(): Promise<StackBHandle> {
   return next('ready').then((ready) => ({
     ...(ready as Extract<StackBMessage, { type: 'ready' }>).ready,
     pid: child.pid!,
-    async cpu() {
+    async cpu(options: { resetPeak?: boolean } = {}) {
       const reply = next('cpu');
-      child.send({ type: 'cpu' });
+      child.send({ type: 'cpu', resetPeak: options.resetPeak ?? false });
       const usage = (await reply) as Extract<StackBMessage, { type: 'cpu' }>;
-      return { cpuMicros: usage.userMicros + usage.systemMicros, maxRssKb: usage.maxRssKb };
+      const cpuOf = (u: { userMicros: number; systemMicros: number }) => u.userMicros + u.systemMicros;
+      return {
+        cpuMicros: cpuOf(usage.gateway),
+        maxRssKb: usage.gateway.maxRssKb,
+        windowPeakRssKb: usage.gateway.windowPeakRssKb,
+        servicesCpuMicros: Object.values(usage.services).reduce((sum, u) => sum + cpuOf(u), 0),
+        gateway: usage.gateway,
+        services: usage.services,
+      };
     },
     async shutdown() {
       if (child.exitCode !== null) return;

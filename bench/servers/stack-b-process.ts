@@ -1,14 +1,24 @@
 /**
- * Scenario 4's serving stack B in its own process: a complete federated-tier stack (its own random
- * Postgres database and Valkey prefix, see test/support/stack.ts), one user with 100 personal
- * tasks and a grant for the requesting stack A with the highest rate limit (100 000/min).
+ * Scenario 4's serving stack B in microservices mode, as production runs it: the gateway in this
+ * process (so its CPU time and memory are the gateway's alone), ca, grants and audit each in a
+ * process of its own (service-process.ts), on one random Postgres database and one random Valkey
+ * prefix. One user with 100 personal tasks and a grant for the requesting stack A with the highest
+ * rate limit (100 000/min).
  *
- * Run with `child_process.fork` (IPC). Messages, parent → child: `{type: 'cpu'}` (answered with the
- * process's cumulative CPU time), `{type: 'shutdown'}`. Child → parent: `ready`, `failed`, `cpu`,
- * `closed`. The stack is closed (database dropped, keys deleted) on shutdown, on SIGTERM/SIGINT and
- * when the parent goes away (IPC disconnect).
+ * Run with `child_process.fork` (IPC). Parent → child: `{type: 'cpu', resetPeak?}` (answered with
+ * this process's usage and each service's), `{type: 'shutdown'}`. Child → parent: `ready`,
+ * `failed`, `cpu`, `closed`. Everything is closed (processes ended, database dropped, keys deleted)
+ * on shutdown, on SIGTERM/SIGINT and when the parent goes away (IPC disconnect).
  */
-import { startStack, type TestStack } from '../../test/support/stack.js';
+import { type ChildProcess, fork } from 'node:child_process';
+import { AdminService } from '@mosaic/contracts/v1/admin_pb';
+import { createLogger, deriveEd25519, loadConfig, mintAdminToken } from '@mosaic/platform';
+import { type RunningTarget, runTarget } from '@mosaic/server';
+import { bearerClient } from '../../test/support/bearer-client.js';
+import { randomInternalKey, tempDir } from '../../test/support/mosaic-process.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
+import { deletePrefix, randomPrefix, redisUrl } from '../../test/support/redis.js';
+import { type ProcessUsage, processUsage } from './process-usage.js';
 import {
   maxRateLimitRpm,
   requestingHost,
@@ -17,17 +27,68 @@ import {
   taskCount,
 } from './stack-b-protocol.js';
 
+type ServiceName = 'ca' | 'grants' | 'audit';
+
 function send(message: StackBMessage): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 }
 
-let stack: TestStack | undefined;
+const prefix = randomPrefix();
+const secrets = { MOSAIC_INTERNAL_KEY: randomInternalKey(), MOSAIC_MASTER_KEY: randomInternalKey() };
+let db: TestDatabase | undefined;
+let dataDir: Awaited<ReturnType<typeof tempDir>> | undefined;
+const services = new Map<ServiceName, ChildProcess>();
+let gateway: RunningTarget | undefined;
 let closing: Promise<void> | undefined;
+
+/** Starts one service process and waits for its internal URL. */
+function startService(target: ServiceName, configEnv: Record<string, string>): Promise<string> {
+  const child = fork(new URL('./service-process.ts', import.meta.url), [
+    JSON.stringify({ target, configEnv, secrets, redisPrefix: prefix }),
+  ]);
+  services.set(target, child);
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: { type: string; internalUrl?: string; message?: string }) => {
+      if (message.type === 'ready') resolve(message.internalUrl!);
+      else if (message.type === 'failed') reject(new Error(`${target} service failed: ${message.message}`));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`${target} service exited with ${code} before it was ready`)),
+    );
+  });
+}
+
+function serviceUsage(target: ServiceName): Promise<ProcessUsage> {
+  const child = services.get(target)!;
+  return new Promise((resolve) => {
+    const onMessage = (message: { type: string } & ProcessUsage) => {
+      if (message.type !== 'usage') return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'usage' });
+  });
+}
+
 function close(): Promise<void> {
   closing ??= (async () => {
-    const deadline = setTimeout(() => process.exit(1), 20_000);
+    const deadline = setTimeout(() => process.exit(1), 30_000);
     try {
-      await stack?.close();
+      await gateway?.close();
+      await Promise.all(
+        [...services.values()].map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.send({ type: 'shutdown' });
+            }),
+        ),
+      );
+      await db?.drop();
+      await dataDir?.remove();
+      await deletePrefix(prefix);
     } finally {
       clearTimeout(deadline);
     }
@@ -38,26 +99,28 @@ function close(): Promise<void> {
 async function shutdown(exitCode: number): Promise<never> {
   try {
     await close();
-    if (process.connected) send({ type: 'closed' });
+    send({ type: 'closed' });
   } catch (error) {
     process.stderr.write(
       `stack B: close failed: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     exitCode = 1;
   }
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
   process.exit(exitCode);
 }
 
-process.on('message', (message: { type: string }) => {
+process.on('message', (message: { type: string; resetPeak?: boolean }) => {
   if (message.type === 'cpu') {
-    const usage = process.resourceUsage();
-    send({
-      type: 'cpu',
-      userMicros: usage.userCPUTime,
-      systemMicros: usage.systemCPUTime,
-      maxRssKb: usage.maxRSS,
-    });
+    void (async () => {
+      const names: ServiceName[] = ['ca', 'grants', 'audit'];
+      const others = await Promise.all(names.map((name) => serviceUsage(name)));
+      send({
+        type: 'cpu',
+        gateway: processUsage({ resetPeak: message.resetPeak ?? false }),
+        services: Object.fromEntries(names.map((name, i) => [name, others[i]!])),
+      });
+    })();
   } else if (message.type === 'shutdown') {
     void shutdown(0);
   }
@@ -67,13 +130,46 @@ process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 
 try {
-  stack = await startStack(servingHost);
-  const { user } = await stack.admin.createUser({ username: 'bench-owner' });
+  db = await createTestDatabase();
+  dataDir = await tempDir();
+  const common = {
+    MOSAIC_STORAGE_TIER: 'federated',
+    DATABASE_URL: db.url,
+    VALKEY_URL: redisUrl,
+    MOSAIC_MEMORY_TYPE: 'keyword',
+    MOSAIC_DATA_DIR: dataDir.path,
+    MOSAIC_LISTEN: `${servingHost}:0`,
+    MOSAIC_ADMIN_LISTEN: `${servingHost}:0`,
+    MOSAIC_ENROLLMENT_LISTEN: `${servingHost}:0`,
+    MOSAIC_FEDERATION_LISTEN: `${servingHost}:0`,
+    MOSAIC_PUBLIC_HOSTNAME: servingHost,
+  };
+  const [caUrl, auditUrl] = await Promise.all([startService('ca', common), startService('audit', common)]);
+  const grantsUrl = await startService('grants', {
+    ...common,
+    MOSAIC_CA_URL: caUrl,
+    MOSAIC_AUDIT_URL: auditUrl,
+  });
+  gateway = await runTarget({
+    target: 'gateway',
+    config: loadConfig({
+      env: { ...common, MOSAIC_CA_URL: caUrl, MOSAIC_AUDIT_URL: auditUrl, MOSAIC_GRANTS_URL: grantsUrl },
+    }),
+    env: secrets,
+    redisPrefix: prefix,
+    logger: createLogger({ service: 'bench-gateway', level: 'warn' }),
+  });
+  const { token: adminToken } = await mintAdminToken(
+    deriveEd25519(Buffer.from(secrets.MOSAIC_MASTER_KEY, 'base64url'), 'admin-token v1'),
+    { subject: 'bench-admin', ttlSeconds: 3600 },
+  );
+  const admin = bearerClient(AdminService, gateway.adminUrl!, adminToken);
+  const { user } = await admin.createUser({ username: 'bench-owner' });
   const userId = user!.id;
   for (let first = 0; first < taskCount; first += 10) {
     await Promise.all(
       Array.from({ length: Math.min(10, taskCount - first) }, (_, offset) =>
-        stack!.admin.createItem({
+        admin.createItem({
           item: {
             item: {
               case: 'task',
@@ -87,7 +183,7 @@ try {
       ),
     );
   }
-  const created = await stack.admin.createGrant({
+  const created = await admin.createGrant({
     subjectUserId: userId,
     requestingServer: requestingHost,
     scopeJson: JSON.stringify({ resources: ['tasks'] }),
@@ -99,9 +195,9 @@ try {
       enrollmentUrl: created.enrollmentUrl,
       grantId: created.grant!.id,
       userId,
-      databaseUrl: stack.db.url,
-      adminUrl: stack.running.adminUrl!,
-      adminToken: stack.adminToken,
+      databaseUrl: db.url,
+      adminUrl: gateway.adminUrl!,
+      adminToken,
     },
   });
 } catch (error) {

@@ -1,3 +1,5 @@
+import type { ProcessUsage } from './process-usage.js';
+
 /** What the orchestrator and the stack B process share (kept apart: importing the process starts it). */
 export const requestingHost = '127.0.0.2';
 export const servingHost = '127.0.0.3';
@@ -7,7 +9,7 @@ export const maxRateLimitRpm = 100_000;
 export type StackBMessage =
   | { type: 'ready'; ready: StackBReady }
   | { type: 'failed'; message: string }
-  | { type: 'cpu'; userMicros: number; systemMicros: number; maxRssKb: number }
+  | { type: 'cpu'; gateway: ProcessUsage; services: Record<string, ProcessUsage> }
   | { type: 'closed' };
 
 /** What stack B tells the orchestrator once it can be onboarded (secrets stay on loopback, in memory). */

@@ -137,9 +137,21 @@ const maxLimit = 10_001;
  */
 const epochMs = (column: string) => `floor(extract(epoch FROM i.${column}) * 1000)::float8 AS ${column}_ms`;
 
-const columns = `i.id, i.resource, i.owner_user_id, i.owner_team_id, i.title, i.body, i.tags, i.status,
-  ${epochMs('due_at')}, i.kind, i.username, i.url, i.provider, i.masked_value, ${epochMs('expires_at')},
+const commonColumns = `i.id, i.resource, i.owner_user_id, i.owner_team_id, i.title, i.body, i.tags,
   ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+
+/** What one resource's items carry; reads of a single resource fetch no column it leaves empty. */
+const resourceColumns: Record<ResourceName, string> = {
+  tasks: `${commonColumns}, i.status, ${epochMs('due_at')}`,
+  notes: commonColumns,
+  memory: commonColumns,
+  credentials: `${commonColumns}, i.kind, i.username, i.url, i.masked_value, ${epochMs('expires_at')}`,
+  api_keys: `${commonColumns}, i.provider, i.masked_value, ${epochMs('expires_at')}`,
+};
+
+/** Every column, for statements that may return items of any resource. */
+const columns = `${commonColumns}, i.status, ${epochMs('due_at')}, i.kind, i.username, i.url, i.provider,
+  i.masked_value, ${epochMs('expires_at')}`;
 
 /**
  * Native RBAC ∩ access ∩ request filter, evaluated in SQL at query time (memberships are read by
@@ -249,10 +261,11 @@ export class ItemStore {
    * not visible alike, from the same statement, so callers cannot tell the two apart.
    */
   async getVisible(options: GetVisibleOptions): Promise<ItemRecord | null> {
-    const rows = await queryRows(this.dataSource, `SELECT ${columns} ${visibleItems} AND i.id = $6::uuid`, [
-      ...visibilityParams(options, {}),
-      requireUuid(options.id, 'id'),
-    ]);
+    const rows = await queryRows(
+      this.dataSource,
+      `SELECT ${resourceColumns[options.resource]} ${visibleItems} AND i.id = $6::uuid`,
+      [...visibilityParams(options, {}), requireUuid(options.id, 'id')],
+    );
     return rows[0] ? itemFromRow(rows[0]) : null;
   }
 
@@ -339,7 +352,7 @@ export function listVisibleStatement(options: ListVisibleOptions): { text: strin
     ? { updatedAt: options.after.updatedAt, id: requireUuid(options.after.id, 'id') }
     : null;
   return {
-    text: `SELECT ${columns} ${visibleItems}
+    text: `SELECT ${resourceColumns[options.resource]} ${visibleItems}
          AND ($6::timestamptz IS NULL OR i.updated_at >= $6::timestamptz)
          AND i.tags @> $7::text[]
          AND ($8::timestamptz IS NULL OR (i.updated_at, i.id) < ($8::timestamptz, $9::uuid))
