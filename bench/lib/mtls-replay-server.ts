@@ -1,5 +1,5 @@
 /**
- * The shape of the L1 transport ceiling (bench/servers/l1-transport-server.ts), generalised: a bare
+ * The L1 transport ceiling (bench/servers/l1-transport-server.ts) and the L2 data ceiling: a bare
  * `node:http2` mTLS server that verifies the client exactly as B would (`requestCert`,
  * `rejectUnauthorized`, client CA = B's trust bundle) and answers the precomputed bytes of
  * scenario 4's List response, after an optional per-request step (L2: the List query).

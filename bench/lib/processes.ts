@@ -92,10 +92,16 @@ export interface StackBHandle extends StackBReady {
 export function startStackB(options: { from: 'dist' | 'source' }): Promise<StackBHandle> {
   // From dist: tsx transpiles the bench's own harness only; every @mosaic package loads compiled.
   const runArgs = options.from === 'dist' ? ['--import', 'tsx'] : tsNodeArgs;
+  // Trial knobs, off by default: a CPU profile of every B process, extra Node flags for them.
   const profile = process.env.MOSAIC_BENCH_CPU_PROF;
+  const extraFlags = (process.env.MOSAIC_BENCH_B_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = track(
     fork(benchFile('servers/stack-b-process.ts'), [], {
-      execArgv: profile ? [...runArgs, '--cpu-prof', `--cpu-prof-dir=${profile}`] : runArgs,
+      execArgv: [
+        ...runArgs,
+        ...extraFlags,
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

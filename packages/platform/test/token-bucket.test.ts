@@ -23,7 +23,7 @@ describe('token bucket', () => {
   const kinds: Array<{ name: string; make: (prefix: string) => Adapters }> = [
     { name: 'in process', make: () => createLocalAdapters() },
     {
-      name: 'Valkey (token-bucket-1.lua)',
+      name: 'Valkey (token-bucket-2.lua)',
       make: (prefix) => createBullmqAdapters({ url: redisUrl, prefix, connectionName: 'bucket-test' }),
     },
   ];

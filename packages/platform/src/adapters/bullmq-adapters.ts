@@ -13,14 +13,14 @@ import type {
   TokenBucketResult,
 } from './job-queue.js';
 
-const tokenBucketScript = readFileSync(new URL('./token-bucket-1.lua', import.meta.url), 'utf8');
-const guardedBucketScript = readFileSync(new URL('./token-bucket-guarded-2.lua', import.meta.url), 'utf8');
+const tokenBucketScript = readFileSync(new URL('./token-bucket-2.lua', import.meta.url), 'utf8');
+/** The guard value that makes token-bucket-2.lua take without reading a generation marker. */
+const unguarded = '*';
 /** Markers outlive any cached copy (copies are re-read far sooner); an expired one just reads ''. */
 const generationTtlSeconds = 30 * 24 * 60 * 60;
 
 type RedisWithBucket = Redis & {
-  tokenBucket(key: string, capacity: number, periodMs: number): Promise<[number, number, number]>;
-  tokenBucketGuarded(
+  tokenBucket(
     key: string,
     generationKey: string,
     capacity: number,
@@ -177,10 +177,13 @@ class RedisRateLimiter implements RateLimiter {
   ) {}
 
   async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
-    const [allowed, remaining, retryAfterMs] = await this.connection.tokenBucket(
-      `${this.prefix}:bucket:${key}`,
+    const bucket = `${this.prefix}:bucket:${key}`;
+    const [, allowed, remaining, retryAfterMs] = await this.connection.tokenBucket(
+      bucket,
+      bucket,
       capacity,
       refillPeriodMs,
+      unguarded,
     );
     return { allowed: allowed === 1, remaining, retryAfterMs };
   }
@@ -191,7 +194,7 @@ class RedisRateLimiter implements RateLimiter {
     refillPeriodMs: number,
     guard: { key: string; expected: string },
   ): Promise<({ current: true } & TokenBucketResult) | { current: false; generation: string }> {
-    const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucketGuarded(
+    const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucket(
       `${this.prefix}:bucket:${key}`,
       `${this.prefix}:generation:${guard.key}`,
       capacity,
@@ -223,8 +226,7 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
     url: options.url,
     connectionName: options.connectionName,
   }) as RedisWithBucket;
-  connection.defineCommand('tokenBucket', { numberOfKeys: 1, lua: tokenBucketScript });
-  connection.defineCommand('tokenBucketGuarded', { numberOfKeys: 2, lua: guardedBucketScript });
+  connection.defineCommand('tokenBucket', { numberOfKeys: 2, lua: tokenBucketScript });
   const queues = new Map<string, BullmqJobQueue<unknown>>();
   const pubsub = new RedisPubSub(connection, options);
   const scheduler = new BullmqScheduler({ ...options, connection });

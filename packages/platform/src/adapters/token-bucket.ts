@@ -6,7 +6,7 @@ export interface BucketState {
 }
 
 /**
- * One step of the token bucket, the same arithmetic as token-bucket-1.lua: refill by elapsed time,
+ * One step of the token bucket, the same arithmetic as token-bucket-2.lua: refill by elapsed time,
  * then take one token if there is one.
  */
 export function takeToken(

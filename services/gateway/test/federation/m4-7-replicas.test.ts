@@ -51,6 +51,20 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
     return target_;
   };
 
+  /** Each gateway replica's federation port, as its readiness report states it. */
+  const replicaFederationPorts = () =>
+    Promise.all(
+      gateways.map(async ({ target }) => {
+        const health = (await (await fetch(`${target.internalUrl}/readyz`)).json()) as {
+          services: Array<{ checks: Array<{ name: string; detail: string }> }>;
+        };
+        const detail = health.services
+          .flatMap((service) => service.checks)
+          .find((check) => check.name.includes('federation'))!.detail;
+        return /https:\/\/[^,]+:(\d+)$/.exec(detail)![1]!;
+      }),
+    );
+
   before(async () => {
     db = await createTestDatabase();
     dataDir = await tempDir();
@@ -101,17 +115,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
     const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
     const credentials = await peerCredentials(a, peer!.id);
     // The peer record points at the replica it enrolled with; the other replica has its own port.
-    const federationPorts = await Promise.all(
-      gateways.map(async ({ target }) => {
-        const health = (await (await fetch(`${target.internalUrl}/readyz`)).json()) as {
-          services: Array<{ checks: Array<{ name: string; detail: string }> }>;
-        };
-        const detail = health.services
-          .flatMap((service) => service.checks)
-          .find((check) => check.name.includes('federation'))!.detail;
-        return /https:\/\/[^,]+:(\d+)$/.exec(detail)![1]!;
-      }),
-    );
+    const federationPorts = await replicaFederationPorts();
     expect(new Set(federationPorts).size).to.equal(2);
     const clients = federationPorts.map((port) =>
       federationClient({ ...credentials, baseUrl: `https://127.0.0.3:${port}` }),
@@ -161,17 +165,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
     const grantId = created.grant!.id;
     const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
     const credentials = await peerCredentials(a, peer!.id);
-    const ports = await Promise.all(
-      gateways.map(async ({ target }) => {
-        const health = (await (await fetch(`${target.internalUrl}/readyz`)).json()) as {
-          services: Array<{ checks: Array<{ name: string; detail: string }> }>;
-        };
-        const detail = health.services
-          .flatMap((service) => service.checks)
-          .find((check) => check.name.includes('federation'))!.detail;
-        return /https:\/\/[^,]+:(\d+)$/.exec(detail)![1]!;
-      }),
-    );
+    const ports = await replicaFederationPorts();
     const [viaFirst, viaSecond] = ports.map((port) =>
       federationClient({ ...credentials, baseUrl: `https://127.0.0.3:${port}` }),
     );

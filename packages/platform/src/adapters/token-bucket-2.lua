@@ -1,11 +1,15 @@
--- Token bucket guarded by a generation marker, atomically, on Valkey's clock.
+-- Token bucket, atomically, on Valkey's clock, optionally guarded by a generation marker.
 -- KEYS[1]: the bucket hash; KEYS[2]: the generation marker of what the caller's capacity came from.
--- ARGV[1]: capacity, ARGV[2]: refill period (ms), ARGV[3]: the generation the caller holds.
+-- ARGV[1]: capacity (tokens), ARGV[2]: refill period (ms) in which `capacity` tokens come back,
+-- ARGV[3]: the generation the caller holds, or '*' for an unguarded take (KEYS[2] is not read).
 -- When the marker is not ARGV[3], nothing is taken: the caller's copy is stale and must be read
--- again first. Returns {current (0|1), allowed (0|1), remaining, retry_after_ms, generation}.
-local generation = redis.call('GET', KEYS[2]) or ''
-if generation ~= ARGV[3] then
-  return { 0, 0, 0, 0, generation }
+-- again first. Returns {current (0|1), allowed (0|1), remaining (whole tokens), retry_after_ms, generation}.
+local generation = ''
+if ARGV[3] ~= '*' then
+  generation = redis.call('GET', KEYS[2]) or ''
+  if generation ~= ARGV[3] then
+    return { 0, 0, 0, 0, generation }
+  end
 end
 local capacity = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])
