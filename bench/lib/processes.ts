@@ -97,11 +97,7 @@ export function startStackB(options: { from: 'dist' | 'source' }): Promise<Stack
   const extraFlags = (process.env.MOSAIC_BENCH_B_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = track(
     fork(benchFile('servers/stack-b-process.ts'), [], {
-      execArgv: [
-        ...runArgs,
-        ...extraFlags,
-        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      ],
+      execArgv: [...runArgs, ...extraFlags, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
