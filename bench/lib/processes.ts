@@ -3,6 +3,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ProcessUsage } from '../servers/process-usage.js';
 import type { StackBMessage, StackBReady } from '../servers/stack-b-protocol.js';
+import { gatewayImageFlags } from './gateway-image-flags.js';
 
 export const tsNodeArgs = ['--conditions=mosaic-source', '--import', 'tsx'];
 const live = new Set<ChildProcess>();
@@ -97,7 +98,13 @@ export function startStackB(options: { from: 'dist' | 'source' }): Promise<Stack
   const extraFlags = (process.env.MOSAIC_BENCH_B_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = track(
     fork(benchFile('servers/stack-b-process.ts'), [], {
-      execArgv: [...runArgs, ...extraFlags, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+      // The gateway runs in this process: with the flags of its image.
+      execArgv: [
+        ...runArgs,
+        ...gatewayImageFlags(),
+        ...extraFlags,
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

@@ -18,6 +18,7 @@ import { bearerClient } from '../../test/support/bearer-client.js';
 import { randomInternalKey, tempDir } from '../../test/support/mosaic-process.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { deletePrefix, randomPrefix, redisUrl } from '../../test/support/redis.js';
+import { gatewayImageFlags } from '../lib/gateway-image-flags.js';
 import { type ProcessUsage, processUsage } from './process-usage.js';
 import {
   maxRateLimitRpm,
@@ -43,9 +44,13 @@ let closing: Promise<void> | undefined;
 
 /** Starts one service process and waits for its internal URL. */
 function startService(target: ServiceName, configEnv: Record<string, string>): Promise<string> {
-  const child = fork(new URL('./service-process.ts', import.meta.url), [
-    JSON.stringify({ target, configEnv, secrets, redisPrefix: prefix }),
-  ]);
+  // The services run with this process's flags, less the gateway image's own.
+  const gatewayOnly = new Set(gatewayImageFlags());
+  const child = fork(
+    new URL('./service-process.ts', import.meta.url),
+    [JSON.stringify({ target, configEnv, secrets, redisPrefix: prefix })],
+    { execArgv: process.execArgv.filter((arg) => !gatewayOnly.has(arg)) },
+  );
   services.set(target, child);
   return new Promise((resolve, reject) => {
     child.on('message', (message: { type: string; internalUrl?: string; message?: string }) => {
