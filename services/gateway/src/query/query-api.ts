@@ -17,7 +17,8 @@ import type { DataSource } from 'typeorm';
 import { type ResourceName, resourceFromProto, resourceNames } from '../data/resource-names.js';
 import { readSearchQuery, type VisibleItemViews } from '../data/visible-item-views.js';
 import type { PeerClients } from '../federation/client/peer-clients.js';
-import { type PeerRecord, peersOfUser, recordPeerOutcome } from '../peers/peer-store.js';
+import { PeerOutcomeRecorder } from '../peers/peer-outcome-recorder.js';
+import { type PeerRecord, peersOfUser } from '../peers/peer-store.js';
 
 type Source = { kind: 'local' } | { kind: 'peer'; hostname: string } | { kind: 'all' };
 
@@ -53,6 +54,7 @@ const defaultPageSize = 100;
  * crosses the boundary is written to this gateway, and SEARCH is never answered from a cache.
  */
 export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews; clients: PeerClients }) {
+  const outcomes = new PeerOutcomeRecorder(deps.dataSource);
   const userOf = (context: HandlerContext): string => {
     const caller = context.values.get(callerKey);
     if (caller.kind !== 'user')
@@ -149,7 +151,7 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
         });
         items = page.items.map((item) => ({ item, updatedAt: updatedAtOf(item), score: 0 }));
       }
-      await recordPeerOutcome(deps.dataSource, peer.id, { ok: true });
+      await outcomes.record(peer.id, { ok: true });
       return {
         source: peer.peerHostname,
         items,
@@ -159,7 +161,7 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
     } catch (error) {
       const wire = ConnectError.from(error);
       const reason = reasonOfConnectError(wire);
-      await recordPeerOutcome(deps.dataSource, peer.id, { ok: false, reason: wire.rawMessage });
+      await outcomes.record(peer.id, { ok: false, reason: wire.rawMessage });
       const [status, kind] =
         wire.code === Code.ResourceExhausted
           ? [SourceStatus.RATE_LIMITED, SignalKind.RATE_LIMITED]

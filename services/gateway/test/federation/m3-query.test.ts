@@ -2,9 +2,11 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { QueryService, QueryVerb, SourceStatus } from '@mosaic/contracts/v1/query_pb';
+import { createServiceDataSource } from '@mosaic/platform';
 import { expect } from 'chai';
 import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
+import { PeerOutcomeRecorder } from '../../src/peers/peer-outcome-recorder.js';
 
 describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127.0.0.3)', function () {
   this.timeout(90_000);
@@ -38,6 +40,45 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
 
   const titled = (items: Array<{ item?: { item: { value?: unknown } }; source: string }>) =>
     items.map((entry) => `${entry.source}:${(entry.item!.item.value as { title: string }).title}`).sort();
+
+  it('peer outcomes: repeated successes are written once per interval, a failure and the recovery after it at once', async () => {
+    const dataSource = createServiceDataSource({
+      url: a.db.url,
+      schema: 'gateway',
+      entities: [],
+      migrations: [],
+      poolSize: 1,
+      applicationName: 'peer-outcome-test',
+      connectTimeoutMs: 5_000,
+    });
+    await dataSource.initialize();
+    try {
+      const [peer] = await a.db.query<{ id: string }>('SELECT id FROM gateway.peers');
+      const row = async () =>
+        (
+          await a.db.query<{ success: string | null; failure: string | null; reason: string }>(
+            `SELECT last_success_at::text AS success, last_failure_at::text AS failure,
+                    last_failure_reason AS reason FROM gateway.peers WHERE id = $1`,
+            [peer!.id],
+          )
+        )[0]!;
+      // An interval no test run outlasts: what is (not) written cannot depend on the machine's speed.
+      const recorder = new PeerOutcomeRecorder(dataSource, 3_600_000);
+      await recorder.record(peer!.id, { ok: true });
+      const first = await row();
+      expect(first.success).to.not.equal(null);
+      await recorder.record(peer!.id, { ok: true });
+      expect((await row()).success).to.equal(first.success);
+      await recorder.record(peer!.id, { ok: false, reason: 'connect ECONNREFUSED' });
+      const failed = await row();
+      expect(failed.failure).to.not.equal(null);
+      expect(failed.reason).to.equal('connect ECONNREFUSED');
+      await recorder.record(peer!.id, { ok: true });
+      expect((await row()).success).to.not.equal(first.success);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 
   it('M3-8: source all merges local and federated results, each tagged with its source', async () => {
     const response = await query.query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS });
