@@ -3,7 +3,6 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ProcessUsage } from '../servers/process-usage.js';
 import type { StackBMessage, StackBReady } from '../servers/stack-b-protocol.js';
-import { gatewayImageFlags } from './gateway-image-flags.js';
 
 export const tsNodeArgs = ['--conditions=mosaic-source', '--import', 'tsx'];
 const live = new Set<ChildProcess>();
@@ -91,20 +90,10 @@ export interface StackBHandle extends StackBReady {
 
 /** Forks the serving stack B (bench/servers/stack-b-process.ts) and waits until it is onboardable. */
 export function startStackB(options: { from: 'dist' | 'source' }): Promise<StackBHandle> {
-  // From dist: tsx transpiles the bench's own harness only; every @mosaic package loads compiled.
-  const runArgs = options.from === 'dist' ? ['--import', 'tsx'] : tsNodeArgs;
-  // Trial knobs, off by default: a CPU profile of every B process, extra Node flags for them.
-  const profile = process.env.MOSAIC_BENCH_CPU_PROF;
-  const extraFlags = (process.env.MOSAIC_BENCH_B_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The coordinator itself always runs through tsx; the service processes it starts run `from`.
   const child = track(
-    fork(benchFile('servers/stack-b-process.ts'), [], {
-      // The gateway runs in this process: with the flags of its image.
-      execArgv: [
-        ...runArgs,
-        ...gatewayImageFlags(),
-        ...extraFlags,
-        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      ],
+    fork(benchFile('servers/stack-b-process.ts'), [JSON.stringify({ from: options.from })], {
+      execArgv: tsNodeArgs,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

@@ -1,25 +1,25 @@
 /**
- * Scenario 4's serving stack B in microservices mode, as production runs it: the gateway in this
- * process (so its CPU time and memory are the gateway's alone), ca, grants and audit each in a
- * process of its own (service-process.ts), on one random Postgres database and one random Valkey
- * prefix. One user with 100 personal tasks and a grant for the requesting stack A with the highest
- * rate limit (100 000/min).
+ * Scenario 4's serving stack B in microservices mode, as production runs it: ca, grants, audit and
+ * the gateway each in a process of its own (service-process.mjs; the gateway with the Node flags of
+ * its image), on one random Postgres database and one random Valkey prefix. This process only
+ * coordinates: it starts them, seeds one user with 100 personal tasks and a grant for the
+ * requesting stack A with the highest rate limit (100 000/min), and reports their usage.
  *
- * Run with `child_process.fork` (IPC). Parent → child: `{type: 'cpu', resetPeak?}` (answered with
- * this process's usage and each service's), `{type: 'shutdown'}`. Child → parent: `ready`,
- * `failed`, `cpu`, `closed`. Everything is closed (processes ended, database dropped, keys deleted)
- * on shutdown, on SIGTERM/SIGINT and when the parent goes away (IPC disconnect).
+ * Run with `child_process.fork` (IPC), argv[2] = JSON {from: 'dist' | 'source'}. Parent → child:
+ * `{type: 'cpu', resetPeak?}` (answered with the gateway's usage and each service's),
+ * `{type: 'shutdown'}`. Child → parent: `ready`, `failed`, `cpu`, `closed`. Everything is closed
+ * (processes ended, database dropped, keys deleted) on shutdown, on SIGTERM/SIGINT and when the
+ * parent goes away (IPC disconnect).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
-import { createLogger, deriveEd25519, loadConfig, mintAdminToken } from '@mosaic/platform';
-import { type RunningTarget, runTarget } from '@mosaic/server';
+import { deriveEd25519, mintAdminToken } from '@mosaic/platform';
 import { bearerClient } from '../../test/support/bearer-client.js';
 import { randomInternalKey, tempDir } from '../../test/support/mosaic-process.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { deletePrefix, randomPrefix, redisUrl } from '../../test/support/redis.js';
 import { gatewayImageFlags } from '../lib/gateway-image-flags.js';
-import { type ProcessUsage, processUsage } from './process-usage.js';
+import type { ProcessUsage } from './process-usage.js';
 import {
   maxRateLimitRpm,
   requestingHost,
@@ -28,7 +28,11 @@ import {
   taskCount,
 } from './stack-b-protocol.js';
 
-type ServiceName = 'ca' | 'grants' | 'audit';
+type ServiceName = 'ca' | 'grants' | 'audit' | 'gateway';
+
+/** dist: bare node on the compiled packages (as the images run); source: the TypeScript through tsx. */
+const { from } = JSON.parse(process.argv[2] ?? '{"from":"dist"}') as { from: 'dist' | 'source' };
+const sourceFlags = ['--conditions=mosaic-source', '--import', 'tsx'];
 
 function send(message: StackBMessage): void {
   if (process.connected) process.send?.(message);
@@ -39,31 +43,46 @@ const secrets = { MOSAIC_INTERNAL_KEY: randomInternalKey(), MOSAIC_MASTER_KEY: r
 let db: TestDatabase | undefined;
 let dataDir: Awaited<ReturnType<typeof tempDir>> | undefined;
 const services = new Map<ServiceName, ChildProcess>();
-let gateway: RunningTarget | undefined;
 let closing: Promise<void> | undefined;
 
-/** Starts one service process and waits for its internal URL. */
-function startService(target: ServiceName, configEnv: Record<string, string>): Promise<string> {
-  // The services run with this process's flags, less the gateway image's own.
-  const gatewayOnly = new Set(gatewayImageFlags());
+/** Node flags of one service's process: the gateway's image flags, and the bench's trial knobs. */
+function nodeFlags(target: ServiceName): string[] {
+  const profile = process.env.MOSAIC_BENCH_CPU_PROF;
+  return [
+    ...(from === 'source' ? sourceFlags : []),
+    ...(target === 'gateway' ? gatewayImageFlags() : []),
+    ...(target === 'gateway' ? (process.env.MOSAIC_BENCH_B_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []),
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+  ];
+}
+
+/** Starts one service process and waits for its URLs. */
+function startService(
+  target: ServiceName,
+  configEnv: Record<string, string>,
+): Promise<{ internalUrl: string; adminUrl: string }> {
   const child = fork(
-    new URL('./service-process.ts', import.meta.url),
+    new URL('./service-process.mjs', import.meta.url),
     [JSON.stringify({ target, configEnv, secrets, redisPrefix: prefix })],
-    { execArgv: process.execArgv.filter((arg) => !gatewayOnly.has(arg)) },
+    { execArgv: nodeFlags(target) },
   );
   services.set(target, child);
   return new Promise((resolve, reject) => {
-    child.on('message', (message: { type: string; internalUrl?: string; message?: string }) => {
-      if (message.type === 'ready') resolve(message.internalUrl!);
-      else if (message.type === 'failed') reject(new Error(`${target} service failed: ${message.message}`));
-    });
+    child.on(
+      'message',
+      (message: { type: string; internalUrl?: string; adminUrl?: string; message?: string }) => {
+        if (message.type === 'ready')
+          resolve({ internalUrl: message.internalUrl!, adminUrl: message.adminUrl! });
+        else if (message.type === 'failed') reject(new Error(`${target} service failed: ${message.message}`));
+      },
+    );
     child.once('exit', (code) =>
       reject(new Error(`${target} service exited with ${code} before it was ready`)),
     );
   });
 }
 
-function serviceUsage(target: ServiceName): Promise<ProcessUsage> {
+function serviceUsage(target: ServiceName, resetPeak: boolean): Promise<ProcessUsage> {
   const child = services.get(target)!;
   return new Promise((resolve) => {
     const onMessage = (message: { type: string } & ProcessUsage) => {
@@ -72,7 +91,7 @@ function serviceUsage(target: ServiceName): Promise<ProcessUsage> {
       resolve(message);
     };
     child.on('message', onMessage);
-    child.send({ type: 'usage' });
+    child.send({ type: 'usage', resetPeak });
   });
 }
 
@@ -80,16 +99,17 @@ function close(): Promise<void> {
   closing ??= (async () => {
     const deadline = setTimeout(() => process.exit(1), 30_000);
     try {
-      await gateway?.close();
+      // The gateway first (it drains its requests and audit buffer), then the services it calls.
+      const stop = (child: ChildProcess) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || !child.connected) return resolve();
+          child.once('exit', () => resolve());
+          child.send({ type: 'shutdown' });
+        });
+      const gateway = services.get('gateway');
+      if (gateway) await stop(gateway);
       await Promise.all(
-        [...services.values()].map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.send({ type: 'shutdown' });
-            }),
-        ),
+        [...services.entries()].filter(([name]) => name !== 'gateway').map(([, child]) => stop(child)),
       );
       await db?.drop();
       await dataDir?.remove();
@@ -118,11 +138,14 @@ async function shutdown(exitCode: number): Promise<never> {
 process.on('message', (message: { type: string; resetPeak?: boolean }) => {
   if (message.type === 'cpu') {
     void (async () => {
+      const resetPeak = message.resetPeak ?? false;
       const names: ServiceName[] = ['ca', 'grants', 'audit'];
-      const others = await Promise.all(names.map((name) => serviceUsage(name)));
+      const [gateway, ...others] = await Promise.all(
+        (['gateway', ...names] as const).map((name) => serviceUsage(name, resetPeak)),
+      );
       send({
         type: 'cpu',
-        gateway: processUsage({ resetPeak: message.resetPeak ?? false }),
+        gateway: gateway!,
         services: Object.fromEntries(names.map((name, i) => [name, others[i]!])),
       });
     })();
@@ -149,26 +172,19 @@ try {
     MOSAIC_FEDERATION_LISTEN: `${servingHost}:0`,
     MOSAIC_PUBLIC_HOSTNAME: servingHost,
   };
-  const [caUrl, auditUrl] = await Promise.all([startService('ca', common), startService('audit', common)]);
-  const grantsUrl = await startService('grants', {
+  const [ca, audit] = await Promise.all([startService('ca', common), startService('audit', common)]);
+  const urls = { MOSAIC_CA_URL: ca.internalUrl, MOSAIC_AUDIT_URL: audit.internalUrl };
+  const grants = await startService('grants', { ...common, ...urls });
+  const gateway = await startService('gateway', {
     ...common,
-    MOSAIC_CA_URL: caUrl,
-    MOSAIC_AUDIT_URL: auditUrl,
-  });
-  gateway = await runTarget({
-    target: 'gateway',
-    config: loadConfig({
-      env: { ...common, MOSAIC_CA_URL: caUrl, MOSAIC_AUDIT_URL: auditUrl, MOSAIC_GRANTS_URL: grantsUrl },
-    }),
-    env: secrets,
-    redisPrefix: prefix,
-    logger: createLogger({ service: 'bench-gateway', level: 'warn' }),
+    ...urls,
+    MOSAIC_GRANTS_URL: grants.internalUrl,
   });
   const { token: adminToken } = await mintAdminToken(
     deriveEd25519(Buffer.from(secrets.MOSAIC_MASTER_KEY, 'base64url'), 'admin-token v1'),
     { subject: 'bench-admin', ttlSeconds: 3600 },
   );
-  const admin = bearerClient(AdminService, gateway.adminUrl!, adminToken);
+  const admin = bearerClient(AdminService, gateway.adminUrl, adminToken);
   const { user } = await admin.createUser({ username: 'bench-owner' });
   const userId = user!.id;
   for (let first = 0; first < taskCount; first += 10) {
@@ -201,7 +217,7 @@ try {
       grantId: created.grant!.id,
       userId,
       databaseUrl: db.url,
-      adminUrl: gateway.adminUrl!,
+      adminUrl: gateway.adminUrl,
       adminToken,
     },
   });
