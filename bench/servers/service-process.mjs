@@ -4,16 +4,16 @@
  * the compiled packages it runs under bare `node`, with no TypeScript loader in the process, so
  * the gateway's CPU time and memory are the service's alone (a loader adds tens of MB of caches).
  *
- * Forked with IPC by stack-b-process.ts; argv[2] is JSON {target, configEnv, secrets, redisPrefix}.
- * Child → parent: `{type: 'ready', internalUrl, adminUrl}`, `{type: 'usage', ...}`,
- * `{type: 'failed', message}`. Parent → child: `{type: 'usage', resetPeak}`, `{type: 'shutdown'}`.
+ * Forked with IPC by stack-b-process.ts. Parent → child: first `{type: 'start', options}` with
+ * {target, configEnv, secrets, redisPrefix} (over IPC, never in argv, where `ps` would show the
+ * secrets), then `{type: 'usage', resetPeak}`, `{type: 'shutdown'}`. Child → parent:
+ * `{type: 'ready', internalUrl, adminUrl}`, `{type: 'usage', ...}`, `{type: 'failed', message}`.
  * Closes on shutdown, SIGTERM or when the parent goes away.
  */
 import { createLogger, loadConfig } from '@mosaic/platform';
 import { runTarget } from '@mosaic/server';
 
-/** @type {{ target: 'ca' | 'grants' | 'audit' | 'gateway', configEnv: Record<string, string>, secrets: Record<string, string>, redisPrefix: string }} */
-const options = JSON.parse(process.argv[2] ?? '{}');
+/** @typedef {{ target: 'ca' | 'grants' | 'audit' | 'gateway', configEnv: Record<string, string>, secrets: Record<string, string>, redisPrefix: string }} ServiceOptions */
 
 // RSS sampled every 100 ms: the peak of the window being measured (reset by the parent).
 let peakRss = process.memoryUsage.rss();
@@ -55,27 +55,35 @@ function shutdown(code) {
   return closing;
 }
 
-process.on('message', (/** @type {{ type: string, resetPeak?: boolean }} */ message) => {
-  if (message.type === 'usage') process.send?.({ type: 'usage', ...usage(message.resetPeak ?? false) });
-  else if (message.type === 'shutdown') void shutdown(0);
-});
+process.on(
+  'message',
+  (/** @type {{ type: string, resetPeak?: boolean, options?: ServiceOptions }} */ message) => {
+    if (message.type === 'start' && message.options) void start(message.options);
+    else if (message.type === 'usage')
+      process.send?.({ type: 'usage', ...usage(message.resetPeak ?? false) });
+    else if (message.type === 'shutdown') void shutdown(0);
+  },
+);
 process.on('disconnect', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 
-try {
-  running = await runTarget({
-    target: options.target,
-    config: loadConfig({ env: options.configEnv }),
-    env: options.secrets,
-    redisPrefix: options.redisPrefix,
-    logger: createLogger({ service: `bench-${options.target}`, level: 'warn' }),
-  });
-  process.send?.({ type: 'ready', internalUrl: running.internalUrl, adminUrl: running.adminUrl ?? '' });
-} catch (error) {
-  process.send?.({
-    type: 'failed',
-    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-  });
-  await shutdown(1);
+/** @param {ServiceOptions} options */
+async function start(options) {
+  try {
+    running = await runTarget({
+      target: options.target,
+      config: loadConfig({ env: options.configEnv }),
+      env: options.secrets,
+      redisPrefix: options.redisPrefix,
+      logger: createLogger({ service: `bench-${options.target}`, level: 'warn' }),
+    });
+    process.send?.({ type: 'ready', internalUrl: running.internalUrl, adminUrl: running.adminUrl ?? '' });
+  } catch (error) {
+    process.send?.({
+      type: 'failed',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    await shutdown(1);
+  }
 }

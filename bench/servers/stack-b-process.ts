@@ -61,12 +61,10 @@ function startService(
   target: ServiceName,
   configEnv: Record<string, string>,
 ): Promise<{ internalUrl: string; adminUrl: string }> {
-  const child = fork(
-    new URL('./service-process.mjs', import.meta.url),
-    [JSON.stringify({ target, configEnv, secrets, redisPrefix: prefix })],
-    { execArgv: nodeFlags(target) },
-  );
+  const child = fork(new URL('./service-process.mjs', import.meta.url), [], { execArgv: nodeFlags(target) });
   services.set(target, child);
+  // Over IPC, not argv: the secrets must not show in the process list.
+  child.send({ type: 'start', options: { target, configEnv, secrets, redisPrefix: prefix } });
   return new Promise((resolve, reject) => {
     child.on(
       'message',
