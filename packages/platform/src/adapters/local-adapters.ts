@@ -119,7 +119,7 @@ class LocalGenerations implements Generations {
   private readonly markers = new Map<string, string>();
 
   async current(key: string): Promise<string> {
-    return this.markers.get(key) ?? '';
+    return this.read(key);
   }
 
   /** Synchronous read for the rate limiter's guarded take, atomic within this process. */

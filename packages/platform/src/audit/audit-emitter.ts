@@ -103,7 +103,7 @@ export class AuditEmitter {
   /** Records an event; never throws and never waits for the queue or the audit store. */
   emit(event: Omit<AuditEventPayload, 'id' | 'occurredAt'> & { id?: string; occurredAt?: Date }): void {
     if (this.closed) return;
-    if (this.buffer.length + (this.sending?.length ?? 0) >= this.maxBuffered && this.buffer.length > 0) {
+    if (this.pendingCount() >= this.maxBuffered && this.buffer.length > 0) {
       this.buffer.shift();
       this.dropped.inc();
       this.options.logger.error({ maxBuffered: this.maxBuffered }, 'audit buffer full: oldest event dropped');

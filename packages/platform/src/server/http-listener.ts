@@ -36,6 +36,8 @@ export interface HttpListenerOptions {
   tls?: { secure: http2.SecureServerOptions; insecure?: PlainHandler };
   /** Values handlers see in their context, read from the request (default: the remote address). */
   contextValues?: (request: http.IncomingMessage | http2.Http2ServerRequest) => ContextValues;
+  /** Count each response's body bytes for interceptors (`responseMeterKey`); off where nothing reads them. */
+  meterResponses?: boolean;
   logger: Logger;
 }
 
@@ -76,7 +78,9 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   const connect = connectNodeAdapter({
     routes: options.routes,
     interceptors: options.interceptors,
-    contextValues: (request) => baseValues(request).set(responseMeterKey, meters.get(request)),
+    contextValues: options.meterResponses
+      ? (request) => baseValues(request).set(responseMeterKey, meters.get(request))
+      : baseValues,
   });
 
   const handle = async (
@@ -93,7 +97,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
     }
     try {
       if (options.plain && (await options.plain(request, response))) return;
-      meters.set(request, new ResponseMeter(response));
+      if (options.meterResponses) meters.set(request, new ResponseMeter(response));
       connect(request, response);
     } catch (error) {
       options.logger.error({ err: error, listener: options.name }, 'request handler failed');

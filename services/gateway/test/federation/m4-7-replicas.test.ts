@@ -51,6 +51,19 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
     return target_;
   };
 
+  /** A user on B with a tasks grant for A (1000/min), created through the first replica, and A enrolled. */
+  const enrolledGrant = async (username: string) => {
+    const { user } = await gateways[0]!.admin.createUser({ username });
+    const created = await gateways[0]!.admin.createGrant({
+      subjectUserId: user!.id,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+      rateLimitRpm: 1000,
+    });
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    return { grantId: created.grant!.id, credentials: await peerCredentials(a, peer!.id) };
+  };
+
   /** Each gateway replica's federation port, as its readiness report states it. */
   const replicaFederationPorts = () =>
     Promise.all(
@@ -155,16 +168,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
 
   it('grant cache: a suspension through one replica refuses the next request on the other; cached admissions never call the grants service', async () => {
     const [first, second] = gateways;
-    const { user } = await first!.admin.createUser({ username: 'ida' });
-    const created = await first!.admin.createGrant({
-      subjectUserId: user!.id,
-      requestingServer: '127.0.0.2',
-      scopeJson: '{"resources":["tasks"]}',
-      rateLimitRpm: 1000,
-    });
-    const grantId = created.grant!.id;
-    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
-    const credentials = await peerCredentials(a, peer!.id);
+    const { grantId, credentials } = await enrolledGrant('ida');
     const ports = await replicaFederationPorts();
     const [viaFirst, viaSecond] = ports.map((port) =>
       federationClient({ ...credentials, baseUrl: `https://127.0.0.3:${port}` }),
@@ -201,17 +205,8 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
   });
 
   it('M4-8: audit writes are asynchronous: requests pass while the audit store is slow and while it is down; no event is lost', async () => {
-    const [first] = gateways;
-    const { user } = await first!.admin.createUser({ username: 'gus' });
-    const created = await first!.admin.createGrant({
-      subjectUserId: user!.id,
-      requestingServer: '127.0.0.2',
-      scopeJson: '{"resources":["tasks"]}',
-      rateLimitRpm: 1000,
-    });
-    const grantId = created.grant!.id;
-    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
-    const client = federationClient(await peerCredentials(a, peer!.id));
+    const { grantId, credentials } = await enrolledGrant('gus');
+    const client = federationClient(credentials);
     const listRows = async () =>
       Number(
         (

@@ -71,6 +71,8 @@ export async function startFederationListener(deps: {
       secure: { ...secureContext(), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
     },
     contextValues: federationContextValues,
+    // The audit records each answer's bytes as sent.
+    meterResponses: true,
     routes: (router) => router.service(FederationService, deps.api),
     interceptors: serverInterceptors({
       logger: deps.logger,
