@@ -21,6 +21,7 @@ import { startStack, type TestStack } from '../test/support/stack.js';
 import { ensureCompiled } from './lib/compiled-build.js';
 import { machineInfo } from './lib/machine.js';
 import { type RunningNginx, startNginxScenario } from './lib/nginx-scenario.js';
+import { treeCpuMicros } from './lib/process-tree-cpu.js';
 import { killAll, runJson, type StackBHandle, startServer, startStackB } from './lib/processes.js';
 import {
   aggregate,
@@ -286,22 +287,42 @@ async function main(): Promise<void> {
         throw new Error(`${scenario} answered ${answer.byteLength} bytes, not B's ${response.byteLength}`);
       }
     }
+    // The processes whose CPU a request costs, per baseline; B's gateway is measured over IPC.
+    const serverPids: Partial<Record<ScenarioId, number[]>> = {
+      l1: [l1Server.pid],
+      l2: [l2Server.pid],
+      ...(nginx ? { nginx: nginx.pids } : {}),
+    };
+    const serverCpuMicros = (scenario: ScenarioId): number | undefined => {
+      const pids = serverPids[scenario];
+      if (!pids) return undefined;
+      const each = pids.map(treeCpuMicros);
+      return each.some((micros) => micros === undefined)
+        ? undefined
+        : each.reduce((sum: number, micros) => sum + micros!, 0);
+    };
     const samples: RoundSample[] = [];
     const timeoutMs = mode.durationMs + mode.warmupMs + 30_000;
     for (let round = 1; round <= mode.rounds; round += 1) {
       for (const concurrency of mode.concurrencies) {
         for (const scenario of running) {
           const before = scenario === 'ours' ? await b.cpu({ resetPeak: true }) : undefined;
+          const serverBefore = serverCpuMicros(scenario);
           const load = await runJson<LoadResult>(
             'load/load-generator.ts',
             { ...base, ...targets[scenario]!, concurrency } satisfies LoadOptions,
             timeoutMs,
           );
           const after = before ? await b.cpu() : undefined;
+          const serverAfter = serverCpuMicros(scenario);
           const sample: RoundSample = { round, scenario, concurrency, load };
+          if (serverBefore !== undefined && serverAfter !== undefined && load.totalRequests > 0) {
+            sample.serverCpuMsPerRequest = (serverAfter - serverBefore) / 1000 / load.totalRequests;
+          }
           if (before && after && load.totalRequests > 0) {
             const perRequest = (micros: number) => micros / 1000 / load.totalRequests;
             sample.gatewayCpuMsPerRequest = perRequest(after.cpuMicros - before.cpuMicros);
+            sample.serverCpuMsPerRequest = sample.gatewayCpuMsPerRequest;
             sample.servicesCpuMsPerRequest = perRequest(after.servicesCpuMicros - before.servicesCpuMicros);
             sample.gatewayPeakRssMb = Math.round(after.windowPeakRssKb / 1024);
           }
@@ -338,7 +359,9 @@ async function main(): Promise<void> {
         'B runs in microservices mode: gatewayCpuMsPerRequest is the CPU time (user+system) of the gateway ' +
         'process alone, servicesCpuMsPerRequest that of the ca, grants and audit processes together, each ' +
         'divided by all requests served during the run, warm-up included; gatewayPeakRssMb is the gateway ' +
-        'RSS sampled every 100 ms during the run',
+        'RSS sampled every 100 ms during the run; serverCpuMsPerRequest is the same figure for whatever ' +
+        'answers each scenario (the L1 or L2 server process, nginx with its wrapper and the Node backend, ' +
+        "B's gateway), so it has a ratio to L2's",
       gatewayUsage: stackB.gateway,
       servicesUsage: stackB.services,
       rows,

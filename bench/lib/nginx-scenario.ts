@@ -30,6 +30,8 @@ export interface RunningNginx {
   origin: string;
   version: string;
   workerProcesses: number;
+  /** The processes that serve a request: nginx's wrapper (nginx master and worker below it) and the backend. */
+  pids: number[];
   /** Stops nginx and its backend (both are also ended by `killAll`). */
   stop(): void;
 }
@@ -62,6 +64,7 @@ export async function startNginxScenario(
       origin: `https://${input.host}:${nginx.ready.port}`,
       version: binary.version,
       workerProcesses: nginxWorkerProcesses,
+      pids: [nginx.pid, backend.pid],
       stop() {
         nginx.stop();
         backend.stop();

@@ -44,7 +44,10 @@ export function runJson<T>(script: string, options: unknown, timeoutMs: number):
 }
 
 /** Starts a long-running TypeScript server; resolves with the JSON line it prints once listening. */
-export function startServer<T>(script: string, options: unknown): Promise<{ ready: T; stop(): void }> {
+export function startServer<T>(
+  script: string,
+  options: unknown,
+): Promise<{ ready: T; pid: number; stop(): void }> {
   return new Promise((resolve, reject) => {
     const child = track(
       spawn(process.execPath, [...tsNodeArgs, benchFile(script), JSON.stringify(options)], {
@@ -56,6 +59,7 @@ export function startServer<T>(script: string, options: unknown): Promise<{ read
     child.stdout!.once('data', (chunk: Buffer) => {
       resolve({
         ready: JSON.parse(chunk.toString().trim().split('\n')[0]!) as T,
+        pid: child.pid!,
         stop: () => {
           child.stdin!.end();
           child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import { type Client, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { FederationService } from '@mosaic/contracts/v1/federation_pb';
 import { Sealer } from '@mosaic/platform';
 import type { TestStack } from './stack.js';
@@ -11,16 +11,25 @@ export interface ClientCredentials {
   keyPem: string;
 }
 
+/** How the client speaks: Connect with protobuf (the default, as gateways do), Connect with JSON, or gRPC. */
+export type FederationWire = 'connect-proto' | 'connect-json' | 'grpc';
+
 /** A FederationService client with explicit TLS material (the server verified against `caPem`). */
-export function federationClient(credentials: ClientCredentials): Client<typeof FederationService> {
+export function federationClient(
+  credentials: ClientCredentials,
+  wire: FederationWire = 'connect-proto',
+): Client<typeof FederationService> {
+  const options = {
+    baseUrl: credentials.baseUrl,
+    httpVersion: '2' as const,
+    nodeOptions: { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem },
+    defaultTimeoutMs: 10_000,
+  };
   return createClient(
     FederationService,
-    createConnectTransport({
-      baseUrl: credentials.baseUrl,
-      httpVersion: '2',
-      nodeOptions: { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem },
-      defaultTimeoutMs: 10_000,
-    }),
+    wire === 'grpc'
+      ? createGrpcTransport(options)
+      : createConnectTransport({ ...options, useBinaryFormat: wire === 'connect-proto' }),
   );
 }
 

@@ -31,7 +31,8 @@ export const itemLimits = {
   maskedValueChars: 64,
 } as const;
 
-const statusToProto: Readonly<Record<TaskStatusName, TaskStatus>> = {
+/** A task's stored status as the contract's enum. */
+export const taskStatusToProto: Readonly<Record<TaskStatusName, TaskStatus>> = {
   open: TaskStatus.OPEN,
   in_progress: TaskStatus.IN_PROGRESS,
   done: TaskStatus.DONE,
@@ -39,7 +40,7 @@ const statusToProto: Readonly<Record<TaskStatusName, TaskStatus>> = {
 };
 
 const statusFromProto: ReadonlyMap<TaskStatus, TaskStatusName> = new Map(
-  (Object.keys(statusToProto) as TaskStatusName[]).map((name) => [statusToProto[name], name]),
+  (Object.keys(taskStatusToProto) as TaskStatusName[]).map((name) => [taskStatusToProto[name], name]),
 );
 
 const ts = (date: Date | null) => (date ? timestampFromDate(date) : undefined);
@@ -72,7 +73,7 @@ export function itemToProto(item: ItemRecord): MessageInitShape<typeof ItemSchem
           value: {
             ...common,
             title: item.title,
-            status: statusToProto[item.status ?? 'open'],
+            status: taskStatusToProto[item.status ?? 'open'],
             dueAt: ts(item.dueAt),
             tags: item.tags,
           },

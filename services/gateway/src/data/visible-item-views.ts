@@ -10,10 +10,16 @@ import type {
   SearchVisibleOptions,
 } from './item-store.js';
 import { itemToProto } from './item-views.js';
+import { encodeItemDelimited } from './item-wire.js';
 
 /** A visible item rendered for the wire, with the key that pages after it. */
 export interface VisibleItemView extends ItemKey {
   item: MessageInitShape<typeof ItemSchema>;
+}
+
+/** A visible item in wire form (a length-delimited Item), with the key that pages after it. */
+export interface EncodedItemView extends ItemKey {
+  encoded: Uint8Array;
 }
 
 /** A search hit rendered for the wire; `rank` is its score and, with `id`, the key that pages after it. */
@@ -59,6 +65,16 @@ export class VisibleItemViews {
     const records = await this.store.listVisible(options);
     return records.map((record) => ({
       item: itemToProto(record),
+      updatedAt: record.updatedAt,
+      id: record.id,
+    }));
+  }
+
+  /** The same items as `listVisible`, each already encoded as a length-delimited Item (item-wire.ts). */
+  async listVisibleEncoded(options: ListVisibleOptions): Promise<EncodedItemView[]> {
+    const records = await this.store.listVisible(options);
+    return records.map((record) => ({
+      encoded: encodeItemDelimited(record),
       updatedAt: record.updatedAt,
       id: record.id,
     }));

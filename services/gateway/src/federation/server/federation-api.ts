@@ -13,6 +13,7 @@ import type { ItemFilter, ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { isUuid, MosaicError, withUnimplemented } from '@mosaic/platform';
 import { resourceNames } from '../../data/resource-names.js';
 import { readSearchQuery } from '../../data/visible-item-views.js';
+import { carriesBinary, encodedListResponse } from './encoded-list-response.js';
 import { admittedGrantKey } from './federation-context.js';
 import {
   type NormalizedGrant,
@@ -33,6 +34,10 @@ export interface VisibleItems {
     limit: number;
     after?: { updatedAt: Date; id: string };
   }): Promise<Array<{ item: MessageInitShape<typeof ItemSchema>; updatedAt: Date; id: string }>>;
+  /** The same rows as `listVisible`, each already encoded as a length-delimited Item. */
+  listVisibleEncoded(
+    options: Parameters<VisibleItems['listVisible']>[0],
+  ): Promise<Array<{ encoded: Uint8Array; updatedAt: Date; id: string }>>;
   getVisible(options: {
     resource: ResourceName;
     id: string;
@@ -79,20 +84,27 @@ export function federationApi(deps: { items: VisibleItems; pageTokens: PageToken
       const filter = readFilter(request.filter);
       const binding = `${grant.id}|${name}|${filterHash(filter)}`;
       const after = request.pageToken ? deps.pageTokens.read(binding, request.pageToken) : undefined;
-      const rows = await deps.items.listVisible({
+      const query = {
         resource: name,
         userId: grant.subjectUserId,
         access,
         filter,
         limit: limit + 1,
         ...(after ? { after } : {}),
-      });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        items: page.map((row) => row.item),
-        nextPageToken: rows.length > limit && last ? deps.pageTokens.issue(binding, last) : '',
       };
+      const nextPageToken = (rows: ReadonlyArray<{ updatedAt: Date; id: string }>) => {
+        const last = rows.length > limit ? rows[limit - 1] : undefined;
+        return last ? deps.pageTokens.issue(binding, last) : '';
+      };
+      if (carriesBinary(context)) {
+        const rows = await deps.items.listVisibleEncoded(query);
+        return encodedListResponse(
+          rows.slice(0, limit).map((row) => row.encoded),
+          nextPageToken(rows),
+        );
+      }
+      const rows = await deps.items.listVisible(query);
+      return { items: rows.slice(0, limit).map((row) => row.item), nextPageToken: nextPageToken(rows) };
     },
 
     async get(request: GetRequest, context) {
