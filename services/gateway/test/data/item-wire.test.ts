@@ -70,8 +70,10 @@ describe('gateway data: items written straight to the wire (item-wire)', () => {
       for (let n = 0; n < 2000; n += 1) {
         const each = record(resource, rng);
         const direct = Buffer.from(encodeItemDelimited(each));
-        expect(direct.equals(Buffer.from(reflective(each))), `seed ${seed}, record ${n}: ${JSON.stringify(each)}`)
-          .to.equal(true);
+        expect(
+          direct.equals(Buffer.from(reflective(each))),
+          `seed ${seed}, record ${n}: ${JSON.stringify(each)}`,
+        ).to.equal(true);
       }
     });
   }
@@ -106,7 +108,10 @@ describe('gateway data: items written straight to the wire (item-wire)', () => {
     const rng = random(99);
     const records = resourceNames.flatMap((resource) => [record(resource, rng), record(resource, rng)]);
     for (const token of ['', 'eyJ0IjoxfQ.mac', 'ü'.repeat(200)]) {
-      const direct = toBinary(ListResponseSchema, encodedListResponse(records.map(encodeItemDelimited), token));
+      const direct = toBinary(
+        ListResponseSchema,
+        encodedListResponse(records.map(encodeItemDelimited), token),
+      );
       const expected = toBinary(
         ListResponseSchema,
         create(ListResponseSchema, { items: records.map(itemToProto), nextPageToken: token }),

@@ -252,7 +252,12 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
     expect(overProto).to.have.length(4);
     expect(overProto.flatMap((page) => page.items)).to.have.length(7);
     for (const item of overProto.flatMap((page) => page.items)) {
-      const task = item.item.value as { id: string; createdAt?: unknown; updatedAt?: unknown; owner?: unknown };
+      const task = item.item.value as {
+        id: string;
+        createdAt?: unknown;
+        updatedAt?: unknown;
+        owner?: unknown;
+      };
       expect(item.resource).to.equal(Resource.TASKS);
       expect(task.id).to.match(/^[0-9a-f-]{36}$/);
       expect(task.owner && task.createdAt && task.updatedAt).to.not.equal(undefined);
