@@ -1,5 +1,5 @@
 import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { WireType } from '@bufbuild/protobuf/wire';
 import {
   ApiKeySchema,
   CredentialSchema,
@@ -12,12 +12,14 @@ import {
 import type { ItemOwner, ItemRecord } from './item-store.js';
 import { taskStatusToProto } from './item-views.js';
 import { type ResourceName, resourceToProto } from './resource-names.js';
+import { delimitedSize, int64Size, varintSize, writeInt64, writeString, writeVarint } from './wire-buffer.js';
 
 /**
  * Items written straight to the protobuf wire, for the federation List: the same bytes as
  * `toBinary(ItemSchema, create(ItemSchema, itemToProto(record)))` (the tests compare them for every
  * resource), without building a message per item and walking it reflectively, which was the
- * largest share of the gateway's CPU per List after the query itself (BENCHMARKS.md).
+ * largest share of the gateway's CPU per List after the query itself (BENCHMARKS.md). A page is
+ * sized exactly first, then written into one Buffer: one allocation per response.
  *
  * Field numbers and kinds come from the generated descriptors, and every field of every item
  * message must have a writer here: a field added to items.proto without one fails at load (and
@@ -86,24 +88,47 @@ const valuesByResource: Record<ResourceName, { schema: DescMessage; values: Reco
   },
 };
 
-type FieldWriter = (writer: BinaryWriter, record: ItemRecord) => void;
+/**
+ * The UTF-8 byte lengths of a page's strings, in writing order: the sizing pass pushes each once,
+ * the writing pass takes them back, so no string is measured twice.
+ */
+class StringLengths {
+  private readonly values: number[] = [];
+  private next = 0;
 
-const ownerUser = OwnerSchema.field.userId!.number;
-const ownerTeam = OwnerSchema.field.teamId!.number;
+  measure(string: string): number {
+    const length = Buffer.byteLength(string);
+    this.values.push(length);
+    return length;
+  }
 
-function writeTimestamp(writer: BinaryWriter, tag: number, date: Date): void {
-  // As protobuf-es's timestampFromMs: whole seconds rounded down, the rest as nanoseconds.
+  take(): number {
+    return this.values[this.next++]!;
+  }
+}
+
+/** One field: its encoded size (0 when absent) and its writer (which returns the next offset). */
+interface FieldCodec {
+  size(record: ItemRecord, lengths: StringLengths): number;
+  write(buffer: Buffer, offset: number, record: ItemRecord, lengths: StringLengths): number;
+}
+
+const ownerUser = (OwnerSchema.field.userId!.number << 3) | WireType.LengthDelimited;
+const ownerTeam = (OwnerSchema.field.teamId!.number << 3) | WireType.LengthDelimited;
+const secondsTag = 1 << 3;
+const nanosTag = 2 << 3;
+
+/** As protobuf-es's timestampFromMs: whole seconds rounded down, the rest as nanoseconds. */
+function timestampParts(date: Date): { seconds: number; nanos: number; size: number } {
   const ms = date.getTime();
   const seconds = Math.floor(ms / 1000);
   const nanos = (ms - seconds * 1000) * 1_000_000;
-  writer.uint32(tag).fork();
-  if (seconds !== 0) writer.uint32(8).int64(seconds);
-  if (nanos !== 0) writer.uint32(16).int32(nanos);
-  writer.join();
+  const size = (seconds !== 0 ? 1 + int64Size(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
+  return { seconds, nanos, size };
 }
 
-/** The writer of one field, after checking that the value's kind is the field's. */
-function fieldWriter(schema: DescMessage, field: DescField, value: Value | undefined): FieldWriter {
+/** The codec of one field, after checking that the value's kind is the field's. */
+function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefined): FieldCodec {
   const where = `${schema.typeName}.${field.name}`;
   if (!value) throw new Error(`item-wire has no value for ${where}: add it to valuesByResource`);
   const expected =
@@ -121,50 +146,102 @@ function fieldWriter(schema: DescMessage, field: DescField, value: Value | undef
   if (expected !== value.kind || field.oneof) {
     throw new Error(`item-wire writes ${where} as ${value.kind}, but the contract has ${expected}`);
   }
-  const lengthDelimited = (field.number << 3) | WireType.LengthDelimited;
+  const tag = (field.number << 3) | WireType.LengthDelimited;
   // Proto3 implicit presence, as protobuf-es writes it: empty strings, 0 enums and empty lists are
   // left out; a message field is written whenever it is set.
   switch (value.kind) {
-    case 'string':
-      return (writer, record) => {
-        const string = value.of(record);
-        if (string !== '') writer.uint32(lengthDelimited).string(string);
-      };
-    case 'enum': {
-      const varint = (field.number << 3) | WireType.Varint;
-      return (writer, record) => {
-        const number = value.of(record);
-        if (number !== 0) writer.uint32(varint).int32(number);
+    case 'string': {
+      const { of } = value;
+      return {
+        size: (record, lengths) => {
+          const string = of(record);
+          return string === '' ? 0 : delimitedSize(tag, lengths.measure(string));
+        },
+        write: (buffer, offset, record, lengths) => {
+          const string = of(record);
+          return string === '' ? offset : writeString(buffer, offset, tag, string, lengths.take());
+        },
       };
     }
-    case 'strings':
-      return (writer, record) => {
-        for (const string of value.of(record)) writer.uint32(lengthDelimited).string(string);
+    case 'enum': {
+      const { of } = value;
+      const varintTag = (field.number << 3) | WireType.Varint;
+      return {
+        size: (record) => {
+          const number = of(record);
+          return number === 0 ? 0 : varintSize(varintTag) + varintSize(number);
+        },
+        write: (buffer, offset, record) => {
+          const number = of(record);
+          return number === 0 ? offset : writeVarint(buffer, writeVarint(buffer, offset, varintTag), number);
+        },
       };
-    case 'timestamp':
-      return (writer, record) => {
-        const date = value.of(record);
-        if (date) writeTimestamp(writer, lengthDelimited, date);
+    }
+    case 'strings': {
+      const { of } = value;
+      return {
+        size: (record, lengths) => {
+          let size = 0;
+          for (const string of of(record)) size += delimitedSize(tag, lengths.measure(string));
+          return size;
+        },
+        write: (buffer, offset, record, lengths) => {
+          for (const string of of(record)) offset = writeString(buffer, offset, tag, string, lengths.take());
+          return offset;
+        },
       };
-    case 'owner':
-      return (writer, record) => {
-        const owner = value.of(record);
-        const ownerTag = ((owner.kind === 'user' ? ownerUser : ownerTeam) << 3) | WireType.LengthDelimited;
-        writer.uint32(lengthDelimited).fork().uint32(ownerTag).string(owner.id).join();
+    }
+    case 'timestamp': {
+      const { of } = value;
+      return {
+        size: (record) => {
+          const date = of(record);
+          return date ? delimitedSize(tag, timestampParts(date).size) : 0;
+        },
+        write: (buffer, offset, record) => {
+          const date = of(record);
+          if (!date) return offset;
+          const { seconds, nanos, size } = timestampParts(date);
+          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), size);
+          if (seconds !== 0) offset = writeInt64(buffer, writeVarint(buffer, offset, secondsTag), seconds);
+          if (nanos !== 0) offset = writeVarint(buffer, writeVarint(buffer, offset, nanosTag), nanos);
+          return offset;
+        },
       };
+    }
+    case 'owner': {
+      const { of } = value;
+      const ownerTag = (owner: ItemOwner) => (owner.kind === 'user' ? ownerUser : ownerTeam);
+      return {
+        size: (record, lengths) => {
+          const owner = of(record);
+          return delimitedSize(tag, delimitedSize(ownerTag(owner), lengths.measure(owner.id)));
+        },
+        write: (buffer, offset, record, lengths) => {
+          const owner = of(record);
+          const length = lengths.take();
+          offset = writeVarint(
+            buffer,
+            writeVarint(buffer, offset, tag),
+            delimitedSize(ownerTag(owner), length),
+          );
+          return writeString(buffer, offset, ownerTag(owner), owner.id, length);
+        },
+      };
+    }
   }
 }
 
-interface ResourceWriter {
+interface ResourceCodec {
   /** Tag of the Item.item oneof member that carries this resource. */
   caseTag: number;
   resource: number;
-  fields: FieldWriter[];
+  fields: FieldCodec[];
 }
 
 const itemResourceTag = (ItemSchema.field.resource!.number << 3) | WireType.Varint;
 
-const writers = Object.fromEntries(
+const codecs = Object.fromEntries(
   Object.entries(valuesByResource).map(([name, { schema, values }]) => {
     const member = ItemSchema.fields.find(
       (field) => field.oneof && field.fieldKind === 'message' && field.message.typeName === schema.typeName,
@@ -176,25 +253,62 @@ const writers = Object.fromEntries(
     // Fields in number order, as protobuf-es writes them.
     const fields = [...schema.fields]
       .sort((a, b) => a.number - b.number)
-      .map((field) => fieldWriter(schema, field, values[field.localName]));
-    const writer: ResourceWriter = {
+      .map((field) => fieldCodec(schema, field, values[field.localName]));
+    const codec: ResourceCodec = {
       caseTag: (member.number << 3) | WireType.LengthDelimited,
       resource: resourceToProto(name as ResourceName),
       fields,
     };
-    return [name, writer];
+    return [name, codec];
   }),
-) as Record<ResourceName, ResourceWriter>;
+) as Record<ResourceName, ResourceCodec>;
 
-/** The Item message of `record`, encoded, inside a length prefix (a repeated field's element as written). */
+/** Sizes of one record: its resource message, and the Item around it. */
+function sizesOf(
+  record: ItemRecord,
+  codec: ResourceCodec,
+  lengths: StringLengths,
+): { message: number; item: number } {
+  let message = 0;
+  for (const field of codec.fields) message += field.size(record, lengths);
+  const item =
+    delimitedSize(codec.caseTag, message) + varintSize(itemResourceTag) + varintSize(codec.resource);
+  return { message, item };
+}
+
+/**
+ * Each record's Item message, encoded inside its length prefix (a repeated field's element as
+ * written), as views into one Buffer sized exactly for all of them.
+ */
+export function encodeItemsDelimited(records: readonly ItemRecord[]): Uint8Array[] {
+  const lengths = new StringLengths();
+  const sizes = records.map((record) => sizesOf(record, codecs[record.resource], lengths));
+  let total = 0;
+  for (const size of sizes) total += varintSize(size.item) + size.item;
+  const buffer = Buffer.allocUnsafe(total);
+  const views: Uint8Array[] = [];
+  let offset = 0;
+  records.forEach((record, index) => {
+    const codec = codecs[record.resource];
+    const { message, item } = sizes[index]!;
+    const start = offset;
+    offset = writeVarint(buffer, offset, item);
+    offset = writeVarint(buffer, writeVarint(buffer, offset, codec.caseTag), message);
+    for (const field of codec.fields) offset = field.write(buffer, offset, record, lengths);
+    offset = writeVarint(buffer, writeVarint(buffer, offset, itemResourceTag), codec.resource);
+    // Every byte of the unsafe allocation is written: a size that disagreed with its writer would
+    // leave stale memory in the response, so it is refused instead.
+    if (offset - start !== varintSize(item) + item) {
+      throw new Error(
+        `item-wire wrote ${offset - start} bytes of an item it sized at ${varintSize(item) + item}`,
+      );
+    }
+    views.push(buffer.subarray(start, offset));
+  });
+  return views;
+}
+
+/** One record's Item message, encoded inside its length prefix. */
 export function encodeItemDelimited(record: ItemRecord): Uint8Array {
-  const plan = writers[record.resource];
-  const writer = new BinaryWriter();
-  writer.fork();
-  writer.uint32(plan.caseTag).fork();
-  for (const write of plan.fields) write(writer, record);
-  writer.join();
-  writer.uint32(itemResourceTag).int32(plan.resource);
-  writer.join();
-  return writer.finish();
+  return encodeItemsDelimited([record])[0]!;
 }

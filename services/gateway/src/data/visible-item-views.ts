@@ -10,7 +10,7 @@ import type {
   SearchVisibleOptions,
 } from './item-store.js';
 import { itemToProto } from './item-views.js';
-import { encodeItemDelimited } from './item-wire.js';
+import { encodeItemsDelimited } from './item-wire.js';
 
 /** A visible item rendered for the wire, with the key that pages after it. */
 export interface VisibleItemView extends ItemKey {
@@ -73,8 +73,9 @@ export class VisibleItemViews {
   /** The same items as `listVisible`, each already encoded as a length-delimited Item (item-wire.ts). */
   async listVisibleEncoded(options: ListVisibleOptions): Promise<EncodedItemView[]> {
     const records = await this.store.listVisible(options);
-    return records.map((record) => ({
-      encoded: encodeItemDelimited(record),
+    const encoded = encodeItemsDelimited(records);
+    return records.map((record, index) => ({
+      encoded: encoded[index]!,
       updatedAt: record.updatedAt,
       id: record.id,
     }));

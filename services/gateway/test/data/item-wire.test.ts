@@ -5,7 +5,7 @@ import { ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { expect } from 'chai';
 import type { ItemRecord, TaskStatusName } from '../../src/data/item-store.js';
 import { itemToProto } from '../../src/data/item-views.js';
-import { encodeItemDelimited } from '../../src/data/item-wire.js';
+import { encodeItemDelimited, encodeItemsDelimited } from '../../src/data/item-wire.js';
 import { type ResourceName, resourceNames } from '../../src/data/resource-names.js';
 import { encodedListResponse } from '../../src/federation/server/encoded-list-response.js';
 
@@ -25,7 +25,18 @@ function random(seed: number) {
   };
   const pick = <T>(values: readonly T[]) => values[Math.floor(next() * values.length)]!;
   const text = () =>
-    pick(['', 'a', 'plain words', 'ünïcødé ✓', 'emoji 🚀🙂', 'x'.repeat(300), 'tab\tnewline\n', '\u0000nul']);
+    pick([
+      '',
+      'a',
+      'plain words',
+      'ünïcødé ✓',
+      'emoji 🚀🙂',
+      'x'.repeat(300),
+      'tab\tnewline\n',
+      '\u0000nul',
+      'lone \ud800 surrogate',
+      '\udfff',
+    ]);
   const date = () =>
     pick([
       null,
@@ -67,14 +78,22 @@ describe('gateway data: items written straight to the wire (item-wire)', () => {
     it(`${resource}: the same bytes as protobuf-es's reflective encoding, for 2000 generated records`, () => {
       const seed = resourceNames.indexOf(resource) + 1;
       const rng = random(seed);
+      const all: ItemRecord[] = [];
       for (let n = 0; n < 2000; n += 1) {
         const each = record(resource, rng);
+        all.push(each);
         const direct = Buffer.from(encodeItemDelimited(each));
         expect(
           direct.equals(Buffer.from(reflective(each))),
           `seed ${seed}, record ${n}: ${JSON.stringify(each)}`,
         ).to.equal(true);
       }
+      // All at once, as a page is written: views into one buffer, each the record's own bytes.
+      const together = encodeItemsDelimited(all);
+      expect(Buffer.concat(together).equals(Buffer.concat(all.map(reflective)))).to.equal(true);
+      expect(together.map((view) => view.byteLength)).to.deep.equal(
+        all.map((each) => reflective(each).byteLength),
+      );
     });
   }
 
@@ -108,10 +127,7 @@ describe('gateway data: items written straight to the wire (item-wire)', () => {
     const rng = random(99);
     const records = resourceNames.flatMap((resource) => [record(resource, rng), record(resource, rng)]);
     for (const token of ['', 'eyJ0IjoxfQ.mac', 'ü'.repeat(200)]) {
-      const direct = toBinary(
-        ListResponseSchema,
-        encodedListResponse(records.map(encodeItemDelimited), token),
-      );
+      const direct = toBinary(ListResponseSchema, encodedListResponse(encodeItemsDelimited(records), token));
       const expected = toBinary(
         ListResponseSchema,
         create(ListResponseSchema, { items: records.map(itemToProto), nextPageToken: token }),
