@@ -1,5 +1,6 @@
 import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
+import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
 import {
   ApiKeySchema,
   CredentialSchema,
@@ -19,11 +20,13 @@ import { delimitedSize, int64Size, varintSize, writeInt64, writeString, writeVar
  * `toBinary(ItemSchema, create(ItemSchema, itemToProto(record)))` (the tests compare them for every
  * resource), without building a message per item and walking it reflectively, which was the
  * largest share of the gateway's CPU per List after the query itself (BENCHMARKS.md). A page is
- * sized exactly first, then written into one Buffer: one allocation per response.
+ * sized exactly first, then written into one Buffer: one allocation for all its items, where the
+ * reflective path allocated per field.
  *
- * Field numbers and kinds come from the generated descriptors, and every field of every item
- * message must have a writer here: a field added to items.proto without one fails at load (and
- * in the tests), so this can never silently drop data.
+ * Field numbers and kinds come from the generated descriptors, and every field of Item, Owner and
+ * the five resource messages must be one this writes, of the kind and presence it writes: a field
+ * added to items.proto without a writer here fails at load (and in every test), so this can never
+ * silently drop or misencode data.
  */
 
 type Value =
@@ -89,8 +92,9 @@ const valuesByResource: Record<ResourceName, { schema: DescMessage; values: Reco
 };
 
 /**
- * The UTF-8 byte lengths of a page's strings, in writing order: the sizing pass pushes each once,
- * the writing pass takes them back, so no string is measured twice.
+ * The UTF-8 byte lengths of a page's strings, in writing order: the sizing pass measures each
+ * once, the writing pass takes them back in the same order. Any disagreement between the passes
+ * is a programming error and throws rather than writing a wrong length.
  */
 class StringLengths {
   private readonly values: number[] = [];
@@ -103,7 +107,13 @@ class StringLengths {
   }
 
   take(): number {
+    if (this.next >= this.values.length) throw new Error('item-wire wrote a string it did not size');
     return this.values[this.next++]!;
+  }
+
+  /** Throws unless every measured length was taken. */
+  finish(): void {
+    if (this.next !== this.values.length) throw new Error('item-wire sized a string it did not write');
   }
 }
 
@@ -118,37 +128,52 @@ const ownerTeam = (OwnerSchema.field.teamId!.number << 3) | WireType.LengthDelim
 const secondsTag = 1 << 3;
 const nanosTag = 2 << 3;
 
-/** As protobuf-es's timestampFromMs: whole seconds rounded down, the rest as nanoseconds. */
-function timestampParts(date: Date): { seconds: number; nanos: number; size: number } {
-  const ms = date.getTime();
-  const seconds = Math.floor(ms / 1000);
-  const nanos = (ms - seconds * 1000) * 1_000_000;
-  const size = (seconds !== 0 ? 1 + int64Size(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
-  return { seconds, nanos, size };
+// As protobuf-es's timestampFromMs: whole seconds rounded down, the rest as nanoseconds.
+const secondsOf = (ms: number) => Math.floor(ms / 1000);
+const nanosOf = (ms: number, seconds: number) => (ms - seconds * 1000) * 1_000_000;
+
+function timestampSize(ms: number): number {
+  const seconds = secondsOf(ms);
+  const nanos = nanosOf(ms, seconds);
+  return (seconds !== 0 ? 1 + int64Size(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
-/** The codec of one field, after checking that the value's kind is the field's. */
+/** The kind of value a field holds, as this encoder names them; undefined for any other kind. */
+function kindOf(field: DescField): Value['kind'] | undefined {
+  switch (field.fieldKind) {
+    case 'scalar':
+      return field.scalar === ScalarType.STRING ? 'string' : undefined;
+    case 'enum':
+      return 'enum';
+    case 'list':
+      return field.listKind === 'scalar' && field.scalar === ScalarType.STRING ? 'strings' : undefined;
+    case 'message':
+      if (field.message.typeName === 'google.protobuf.Timestamp') return 'timestamp';
+      return field.message.typeName === OwnerSchema.typeName ? 'owner' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The codec of one field, after checking that the value's kind and presence are the field's. */
 function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefined): FieldCodec {
   const where = `${schema.typeName}.${field.name}`;
   if (!value) throw new Error(`item-wire has no value for ${where}: add it to valuesByResource`);
-  const expected =
-    field.fieldKind === 'scalar' && field.scalar === ScalarType.STRING
-      ? 'string'
-      : field.fieldKind === 'enum'
-        ? 'enum'
-        : field.fieldKind === 'list' && field.listKind === 'scalar' && field.scalar === ScalarType.STRING
-          ? 'strings'
-          : field.fieldKind === 'message' && field.message.typeName === 'google.protobuf.Timestamp'
-            ? 'timestamp'
-            : field.fieldKind === 'message' && field.message.typeName === OwnerSchema.typeName
-              ? 'owner'
-              : 'unsupported';
-  if (expected !== value.kind || field.oneof) {
-    throw new Error(`item-wire writes ${where} as ${value.kind}, but the contract has ${expected}`);
+  const kind = kindOf(field);
+  if (kind !== value.kind || field.oneof) {
+    throw new Error(
+      `item-wire writes ${where} as ${value.kind}, but the contract has ${kind ?? 'another kind'}`,
+    );
+  }
+  // Implicit presence is what lets an empty string or a 0 enum be left out (as protobuf-es does):
+  // a field made `optional` would have to be written when set, even empty.
+  if ((kind === 'string' || kind === 'enum') && field.presence !== FeatureSet_FieldPresence.IMPLICIT) {
+    throw new Error(`item-wire leaves empty ${where} out, but the contract tracks its presence`);
+  }
+  if (field.fieldKind === 'enum' && field.enum.values.some((each) => each.number < 0)) {
+    throw new Error(`item-wire writes ${where} as an unsigned varint, but the enum has negative values`);
   }
   const tag = (field.number << 3) | WireType.LengthDelimited;
-  // Proto3 implicit presence, as protobuf-es writes it: empty strings, 0 enums and empty lists are
-  // left out; a message field is written whenever it is set.
   switch (value.kind) {
     case 'string': {
       const { of } = value;
@@ -166,14 +191,15 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
     case 'enum': {
       const { of } = value;
       const varintTag = (field.number << 3) | WireType.Varint;
+      // An unknown stored value maps to undefined, which protobuf-es writes as the default: nothing.
       return {
         size: (record) => {
           const number = of(record);
-          return number === 0 ? 0 : varintSize(varintTag) + varintSize(number);
+          return !number ? 0 : varintSize(varintTag) + varintSize(number);
         },
         write: (buffer, offset, record) => {
           const number = of(record);
-          return number === 0 ? offset : writeVarint(buffer, writeVarint(buffer, offset, varintTag), number);
+          return !number ? offset : writeVarint(buffer, writeVarint(buffer, offset, varintTag), number);
         },
       };
     }
@@ -196,13 +222,15 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
       return {
         size: (record) => {
           const date = of(record);
-          return date ? delimitedSize(tag, timestampParts(date).size) : 0;
+          return date ? delimitedSize(tag, timestampSize(date.getTime())) : 0;
         },
         write: (buffer, offset, record) => {
           const date = of(record);
           if (!date) return offset;
-          const { seconds, nanos, size } = timestampParts(date);
-          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), size);
+          const ms = date.getTime();
+          const seconds = secondsOf(ms);
+          const nanos = nanosOf(ms, seconds);
+          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), timestampSize(ms));
           if (seconds !== 0) offset = writeInt64(buffer, writeVarint(buffer, offset, secondsTag), seconds);
           if (nanos !== 0) offset = writeVarint(buffer, writeVarint(buffer, offset, nanosTag), nanos);
           return offset;
@@ -239,7 +267,18 @@ interface ResourceCodec {
   fields: FieldCodec[];
 }
 
-const itemResourceTag = (ItemSchema.field.resource!.number << 3) | WireType.Varint;
+const itemResourceField = ItemSchema.field.resource!;
+const itemResourceTag = (itemResourceField.number << 3) | WireType.Varint;
+
+/** Throws unless `schema` has exactly the fields named (by local name). */
+function requireExactFields(schema: DescMessage, names: readonly string[]): void {
+  const actual = schema.fields.map((field) => field.localName).sort();
+  if (actual.join() !== [...names].sort().join()) {
+    throw new Error(
+      `item-wire writes ${schema.typeName} as {${names.join(', ')}}, but it has {${actual.join(', ')}}`,
+    );
+  }
+}
 
 const codecs = Object.fromEntries(
   Object.entries(valuesByResource).map(([name, { schema, values }]) => {
@@ -247,9 +286,7 @@ const codecs = Object.fromEntries(
       (field) => field.oneof && field.fieldKind === 'message' && field.message.typeName === schema.typeName,
     );
     if (!member) throw new Error(`Item has no oneof member of type ${schema.typeName}`);
-    for (const local of Object.keys(values)) {
-      if (!schema.field[local]) throw new Error(`item-wire writes ${local}, which ${schema.typeName} lacks`);
-    }
+    requireExactFields(schema, Object.keys(values));
     // Fields in number order, as protobuf-es writes them.
     const fields = [...schema.fields]
       .sort((a, b) => a.number - b.number)
@@ -259,9 +296,19 @@ const codecs = Object.fromEntries(
       resource: resourceToProto(name as ResourceName),
       fields,
     };
-    return [name, codec];
+    return [name, { codec, member: member.localName }];
   }),
-) as Record<ResourceName, ResourceCodec>;
+) as Record<ResourceName, { codec: ResourceCodec; member: string }>;
+
+// Item is the five members above (numbered before `resource`, so written first) and the resource
+// enum; Owner is its two-member oneof.
+requireExactFields(ItemSchema, [...Object.values(codecs).map((each) => each.member), 'resource']);
+if (
+  !ItemSchema.fields.every((field) => field === itemResourceField || field.number < itemResourceField.number)
+) {
+  throw new Error('item-wire writes Item.resource last, but a oneof member is numbered after it');
+}
+requireExactFields(OwnerSchema, ['userId', 'teamId']);
 
 /** Sizes of one record: its resource message, and the Item around it. */
 function sizesOf(
@@ -278,18 +325,19 @@ function sizesOf(
 
 /**
  * Each record's Item message, encoded inside its length prefix (a repeated field's element as
- * written), as views into one Buffer sized exactly for all of them.
+ * written), as views into one Buffer sized exactly for all of them. The views may share Node's
+ * small-buffer pool: use their own offset and length, never their underlying `buffer`.
  */
 export function encodeItemsDelimited(records: readonly ItemRecord[]): Uint8Array[] {
   const lengths = new StringLengths();
-  const sizes = records.map((record) => sizesOf(record, codecs[record.resource], lengths));
+  const sizes = records.map((record) => sizesOf(record, codecs[record.resource].codec, lengths));
   let total = 0;
   for (const size of sizes) total += varintSize(size.item) + size.item;
   const buffer = Buffer.allocUnsafe(total);
   const views: Uint8Array[] = [];
   let offset = 0;
   records.forEach((record, index) => {
-    const codec = codecs[record.resource];
+    const { codec } = codecs[record.resource];
     const { message, item } = sizes[index]!;
     const start = offset;
     offset = writeVarint(buffer, offset, item);
@@ -305,10 +353,6 @@ export function encodeItemsDelimited(records: readonly ItemRecord[]): Uint8Array
     }
     views.push(buffer.subarray(start, offset));
   });
+  lengths.finish();
   return views;
-}
-
-/** One record's Item message, encoded inside its length prefix. */
-export function encodeItemDelimited(record: ItemRecord): Uint8Array {
-  return encodeItemsDelimited([record])[0]!;
 }

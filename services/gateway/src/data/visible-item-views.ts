@@ -17,11 +17,6 @@ export interface VisibleItemView extends ItemKey {
   item: MessageInitShape<typeof ItemSchema>;
 }
 
-/** A visible item in wire form (a length-delimited Item), with the key that pages after it. */
-export interface EncodedItemView extends ItemKey {
-  encoded: Uint8Array;
-}
-
 /** A search hit rendered for the wire; `rank` is its score and, with `id`, the key that pages after it. */
 export interface SearchHitView extends SearchKey {
   item: MessageInitShape<typeof ItemSchema>;
@@ -70,15 +65,19 @@ export class VisibleItemViews {
     }));
   }
 
-  /** The same items as `listVisible`, each already encoded as a length-delimited Item (item-wire.ts). */
-  async listVisibleEncoded(options: ListVisibleOptions): Promise<EncodedItemView[]> {
+  /**
+   * The same items as `listVisible`: every row's paging key, and the first `encodeFirst` rows
+   * encoded as length-delimited Items (item-wire.ts).
+   */
+  async listVisibleEncoded(
+    options: ListVisibleOptions,
+    encodeFirst: number,
+  ): Promise<{ encoded: Uint8Array[]; keys: ItemKey[] }> {
     const records = await this.store.listVisible(options);
-    const encoded = encodeItemsDelimited(records);
-    return records.map((record, index) => ({
-      encoded: encoded[index]!,
-      updatedAt: record.updatedAt,
-      id: record.id,
-    }));
+    return {
+      encoded: encodeItemsDelimited(records.slice(0, encodeFirst)),
+      keys: records.map((record) => ({ updatedAt: record.updatedAt, id: record.id })),
+    };
   }
 
   async getVisible(options: GetVisibleOptions): Promise<MessageInitShape<typeof ItemSchema> | null> {

@@ -1,7 +1,6 @@
 /**
  * Protobuf wire primitives over one preallocated Buffer, for encoders that size a message
- * exactly first and then write it in place (item-wire.ts): no intermediate arrays or chunks, so a
- * response costs one allocation instead of several per field.
+ * exactly first and then write it in place (item-wire.ts): no intermediate arrays or chunks.
  */
 
 /** Bytes of `value` as an unsigned varint (uint32 range, or any non-negative safe integer). */
@@ -54,5 +53,7 @@ export function writeString(
 ): number {
   offset = writeVarint(buffer, offset, tag);
   offset = writeVarint(buffer, offset, length);
-  return offset + buffer.write(value, offset, length, 'utf8');
+  const written = buffer.write(value, offset, length, 'utf8');
+  if (written !== length) throw new Error(`wrote ${written} bytes of a string sized at ${length}`);
+  return offset + written;
 }

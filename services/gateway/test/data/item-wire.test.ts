@@ -5,9 +5,11 @@ import { ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { expect } from 'chai';
 import type { ItemRecord, TaskStatusName } from '../../src/data/item-store.js';
 import { itemToProto } from '../../src/data/item-views.js';
-import { encodeItemDelimited, encodeItemsDelimited } from '../../src/data/item-wire.js';
+import { encodeItemsDelimited } from '../../src/data/item-wire.js';
 import { type ResourceName, resourceNames } from '../../src/data/resource-names.js';
-import { encodedListResponse } from '../../src/federation/server/encoded-list-response.js';
+import { answersBinary, encodedListResponse } from '../../src/federation/server/encoded-list-response.js';
+
+const encodeItemDelimited = (record: ItemRecord) => encodeItemsDelimited([record])[0]!;
 
 /** What protobuf-es's reflective path writes for the same record, as a repeated field's element. */
 const reflective = (record: ItemRecord) =>
@@ -48,7 +50,9 @@ function random(seed: number) {
       new Date(253_402_300_799_999),
       new Date(Math.floor(next() * 4e12) - 1e12),
     ]);
-  const uuid = () => crypto.randomUUID();
+  const hex = (digits: number) =>
+    Array.from({ length: digits }, () => Math.floor(next() * 16).toString(16)).join('');
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
   return { next, pick, text, date, uuid };
 }
 
@@ -135,5 +139,36 @@ describe('gateway data: items written straight to the wire (item-wire)', () => {
       expect(Buffer.from(direct).equals(Buffer.from(expected))).to.equal(true);
     }
     expect(toBinary(ListResponseSchema, encodedListResponse([], ''))).to.have.length(0);
+  });
+
+  it("takes the encoded path only when the answer's own content type is the protobuf codec's", () => {
+    // What Connect, gRPC and gRPC-Web set on the response from the codec they chose (for a
+    // Connect GET, from ?encoding=, whatever content-type header the request carried).
+    const answer = (contentType: string | null) =>
+      answersBinary({
+        responseHeader: new Headers(contentType === null ? {} : { 'content-type': contentType }),
+      });
+    for (const binary of [
+      'application/proto',
+      'application/grpc+proto',
+      'application/grpc-web+proto',
+      'Application/Proto',
+    ]) {
+      expect(answer(binary), binary).to.equal(true);
+    }
+    for (const other of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/grpc+json',
+      'application/grpc-web+json',
+      'application/connect+json',
+      'application/connect+proto',
+      'application/grpc-web-text+proto',
+      'text/plain',
+      '',
+      null,
+    ]) {
+      expect(answer(other), String(other)).to.equal(false);
+    }
   });
 });

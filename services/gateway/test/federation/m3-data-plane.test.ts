@@ -20,6 +20,7 @@ import {
   signCertificate,
 } from '../../../ca/src/domain/index.js';
 import { newAuthority, rsaKeyPair } from '../../../ca/test/support/pki.js';
+import { VisibleItemViews } from '../../src/data/visible-item-views.js';
 
 const titles = (items: Item[]) => items.map((item) => (item.item.value as { title: string }).title).sort();
 
@@ -248,22 +249,38 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
       } while (pageToken && pages.length < 10);
       return pages;
     };
-    const overProto = await pagesOver('connect-proto');
-    expect(overProto).to.have.length(4);
-    expect(overProto.flatMap((page) => page.items)).to.have.length(7);
-    for (const item of overProto.flatMap((page) => page.items)) {
-      const task = item.item.value as {
-        id: string;
-        createdAt?: unknown;
-        updatedAt?: unknown;
-        owner?: unknown;
-      };
-      expect(item.resource).to.equal(Resource.TASKS);
-      expect(task.id).to.match(/^[0-9a-f-]{36}$/);
-      expect(task.owner && task.createdAt && task.updatedAt).to.not.equal(undefined);
+    // Counts the encoded reads (the real method still runs): the wire choice must reach them.
+    const encodedReads = { count: 0 };
+    const original = VisibleItemViews.prototype.listVisibleEncoded;
+    VisibleItemViews.prototype.listVisibleEncoded = function (this: VisibleItemViews, ...args) {
+      encodedReads.count += 1;
+      return original.apply(this, args);
+    };
+    try {
+      const overProto = await pagesOver('connect-proto');
+      expect(encodedReads.count).to.equal(4);
+      expect(overProto).to.have.length(4);
+      expect(overProto.flatMap((page) => page.items)).to.have.length(7);
+      for (const item of overProto.flatMap((page) => page.items)) {
+        const task = item.item.value as {
+          id: string;
+          createdAt?: unknown;
+          updatedAt?: unknown;
+          owner?: unknown;
+        };
+        expect(item.resource).to.equal(Resource.TASKS);
+        expect(task.id).to.match(/^[0-9a-f-]{36}$/);
+        expect(task.owner).to.not.equal(undefined);
+        expect(task.createdAt).to.not.equal(undefined);
+        expect(task.updatedAt).to.not.equal(undefined);
+      }
+      expect(await pagesOver('connect-json')).to.deep.equal(overProto);
+      expect(encodedReads.count, 'JSON answers take the reflective path').to.equal(4);
+      expect(await pagesOver('grpc')).to.deep.equal(overProto);
+      expect(encodedReads.count).to.equal(8);
+    } finally {
+      VisibleItemViews.prototype.listVisibleEncoded = original;
     }
-    expect(await pagesOver('connect-json')).to.deep.equal(overProto);
-    expect(await pagesOver('grpc')).to.deep.equal(overProto);
   });
 
   it('an altered page token answers invalid_argument', async () => {

@@ -10,8 +10,8 @@ const tokenField = ListResponseSchema.field.nextPageToken!.number;
  * A ListResponse whose items are already encoded (data/item-wire.ts), carried as the message's
  * unknown fields: protobuf-es writes those verbatim after the known fields (here all empty), so
  * the bytes on the wire are exactly those of the same message with `items` and `next_page_token`
- * set, in field order. The JSON codec drops unknown fields: only for a binary request
- * (`carriesBinary`).
+ * set, in field order. The JSON codec drops unknown fields: only for a binary answer
+ * (`answersBinary`).
  */
 export function encodedListResponse(items: readonly Uint8Array[], nextPageToken: string): ListResponse {
   const message = create(ListResponseSchema);
@@ -27,11 +27,14 @@ export function encodedListResponse(items: readonly Uint8Array[], nextPageToken:
   return message;
 }
 
-// Connect, gRPC and gRPC-Web with the protobuf codec; JSON, GET requests (no body, no
-// content-type) and anything unrecognised take the reflective path.
-const binaryContentType = /^application\/(proto|grpc|grpc\+proto|grpc-web|grpc-web\+proto)(;|$)/i;
+// The content types Connect, gRPC and gRPC-Web answer with when they encode with the protobuf codec.
+const binaryAnswer = /^application\/(proto|grpc\+proto|grpc-web\+proto)$/i;
 
-/** Whether the response will be encoded with the binary codec (the request's own content type). */
-export function carriesBinary(context: HandlerContext): boolean {
-  return binaryContentType.test(context.requestHeader.get('content-type') ?? '');
+/**
+ * Whether the answer will be encoded with the binary codec. Read from the content type Connect
+ * has already set on the response from the codec it chose, not from the request's: a Connect GET
+ * picks its codec from `?encoding=` whatever content-type header it carries.
+ */
+export function answersBinary(context: Pick<HandlerContext, 'responseHeader'>): boolean {
+  return binaryAnswer.test(context.responseHeader.get('content-type') ?? '');
 }

@@ -13,7 +13,7 @@ import type { ItemFilter, ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { isUuid, MosaicError, withUnimplemented } from '@mosaic/platform';
 import { resourceNames } from '../../data/resource-names.js';
 import { readSearchQuery } from '../../data/visible-item-views.js';
-import { carriesBinary, encodedListResponse } from './encoded-list-response.js';
+import { answersBinary, encodedListResponse } from './encoded-list-response.js';
 import { admittedGrantKey } from './federation-context.js';
 import {
   type NormalizedGrant,
@@ -34,10 +34,14 @@ export interface VisibleItems {
     limit: number;
     after?: { updatedAt: Date; id: string };
   }): Promise<Array<{ item: MessageInitShape<typeof ItemSchema>; updatedAt: Date; id: string }>>;
-  /** The same rows as `listVisible`, each already encoded as a length-delimited Item. */
+  /**
+   * The same rows as `listVisible`: the paging key of each, and the first `encodeFirst` already
+   * encoded as length-delimited Items (the row past the page only decides the page token).
+   */
   listVisibleEncoded(
     options: Parameters<VisibleItems['listVisible']>[0],
-  ): Promise<Array<{ encoded: Uint8Array; updatedAt: Date; id: string }>>;
+    encodeFirst: number,
+  ): Promise<{ encoded: Uint8Array[]; keys: Array<{ updatedAt: Date; id: string }> }>;
   getVisible(options: {
     resource: ResourceName;
     id: string;
@@ -96,12 +100,9 @@ export function federationApi(deps: { items: VisibleItems; pageTokens: PageToken
         const last = rows.length > limit ? rows[limit - 1] : undefined;
         return last ? deps.pageTokens.issue(binding, last) : '';
       };
-      if (carriesBinary(context)) {
-        const rows = await deps.items.listVisibleEncoded(query);
-        return encodedListResponse(
-          rows.slice(0, limit).map((row) => row.encoded),
-          nextPageToken(rows),
-        );
+      if (answersBinary(context)) {
+        const { encoded, keys } = await deps.items.listVisibleEncoded(query, limit);
+        return encodedListResponse(encoded, nextPageToken(keys));
       }
       const rows = await deps.items.listVisible(query);
       return { items: rows.slice(0, limit).map((row) => row.item), nextPageToken: nextPageToken(rows) };
