@@ -55,6 +55,14 @@ const titled: Record<string, Value> = {
   tags: { kind: 'strings', of: (r) => r.tags },
 };
 
+/** Credentials and API keys: a name, and the masked value and expiry of a secret never stored. */
+const masked: Record<string, Value> = {
+  ...common,
+  name: text((r) => r.title),
+  maskedValue: text((r) => r.maskedValue),
+  expiresAt: time((r) => r.expiresAt),
+};
+
 /** What each resource's message carries, by the field's local name in the generated code. */
 const valuesByResource: Record<ResourceName, { schema: DescMessage; values: Record<string, Value> }> = {
   tasks: {
@@ -70,25 +78,13 @@ const valuesByResource: Record<ResourceName, { schema: DescMessage; values: Reco
   credentials: {
     schema: CredentialSchema,
     values: {
-      ...common,
-      name: text((r) => r.title),
+      ...masked,
       kind: text((r) => r.kind),
       username: text((r) => r.username),
       url: text((r) => r.url),
-      maskedValue: text((r) => r.maskedValue),
-      expiresAt: time((r) => r.expiresAt),
     },
   },
-  api_keys: {
-    schema: ApiKeySchema,
-    values: {
-      ...common,
-      name: text((r) => r.title),
-      provider: text((r) => r.provider),
-      maskedValue: text((r) => r.maskedValue),
-      expiresAt: time((r) => r.expiresAt),
-    },
-  },
+  api_keys: { schema: ApiKeySchema, values: { ...masked, provider: text((r) => r.provider) } },
 };
 
 /**
