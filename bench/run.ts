@@ -295,11 +295,7 @@ async function main(): Promise<void> {
     };
     const serverCpuMicros = (scenario: ScenarioId): number | undefined => {
       const pids = serverPids[scenario];
-      if (!pids) return undefined;
-      const each = pids.map(treeCpuMicros);
-      return each.some((micros) => micros === undefined)
-        ? undefined
-        : each.reduce((sum: number, micros) => sum + micros!, 0);
+      return pids ? treeCpuMicros(pids) : undefined;
     };
     const samples: RoundSample[] = [];
     const timeoutMs = mode.durationMs + mode.warmupMs + 30_000;

@@ -26,8 +26,11 @@ function statOf(pid: number): Stat | undefined {
   return { ppid: Number(fields[1]), cpuMicros: (Number(fields[11]) + Number(fields[12])) * microsPerTick };
 }
 
-/** Cumulative CPU microseconds of `pid` and its descendants now; undefined without /proc. */
-export function treeCpuMicros(pid: number): number | undefined {
+/**
+ * Cumulative CPU microseconds of each of `roots` and their descendants together, from one reading
+ * of /proc; undefined without /proc or when a root is gone.
+ */
+export function treeCpuMicros(roots: readonly number[]): number | undefined {
   let pids: number[];
   try {
     pids = readdirSync('/proc')
@@ -37,15 +40,18 @@ export function treeCpuMicros(pid: number): number | undefined {
     return undefined;
   }
   const stats = new Map<number, Stat>();
+  const children = new Map<number, number[]>();
   for (const each of pids) {
     const stat = statOf(each);
-    if (stat) stats.set(each, stat);
+    if (!stat) continue;
+    stats.set(each, stat);
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(each);
+    else children.set(stat.ppid, [each]);
   }
-  if (!stats.has(pid)) return undefined;
-  const children = new Map<number, number[]>();
-  for (const [each, stat] of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), each]);
+  if (!roots.every((root) => stats.has(root))) return undefined;
   let total = 0;
-  const pending = [pid];
+  const pending = [...roots];
   while (pending.length > 0) {
     const next = pending.pop()!;
     total += stats.get(next)!.cpuMicros;

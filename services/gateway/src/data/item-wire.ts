@@ -1,6 +1,6 @@
 import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
-import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
+import { FeatureSet_FieldPresence, TimestampSchema } from '@bufbuild/protobuf/wkt';
 import {
   ApiKeySchema,
   CredentialSchema,
@@ -121,17 +121,18 @@ interface FieldCodec {
 
 const ownerUser = (OwnerSchema.field.userId!.number << 3) | WireType.LengthDelimited;
 const ownerTeam = (OwnerSchema.field.teamId!.number << 3) | WireType.LengthDelimited;
-const secondsTag = 1 << 3;
-const nanosTag = 2 << 3;
+const secondsTag = (TimestampSchema.field.seconds!.number << 3) | WireType.Varint;
+const nanosTag = (TimestampSchema.field.nanos!.number << 3) | WireType.Varint;
 
 // As protobuf-es's timestampFromMs: whole seconds rounded down, the rest as nanoseconds.
 const secondsOf = (ms: number) => Math.floor(ms / 1000);
 const nanosOf = (ms: number, seconds: number) => (ms - seconds * 1000) * 1_000_000;
 
-function timestampSize(ms: number): number {
-  const seconds = secondsOf(ms);
-  const nanos = nanosOf(ms, seconds);
-  return (seconds !== 0 ? 1 + int64Size(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
+function timestampSize(seconds: number, nanos: number): number {
+  return (
+    (seconds !== 0 ? varintSize(secondsTag) + int64Size(seconds) : 0) +
+    (nanos !== 0 ? varintSize(nanosTag) + varintSize(nanos) : 0)
+  );
 }
 
 /** The kind of value a field holds, as this encoder names them; undefined for any other kind. */
@@ -218,7 +219,9 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
       return {
         size: (record) => {
           const date = of(record);
-          return date ? delimitedSize(tag, timestampSize(date.getTime())) : 0;
+          if (!date) return 0;
+          const seconds = secondsOf(date.getTime());
+          return delimitedSize(tag, timestampSize(seconds, nanosOf(date.getTime(), seconds)));
         },
         write: (buffer, offset, record) => {
           const date = of(record);
@@ -226,7 +229,7 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
           const ms = date.getTime();
           const seconds = secondsOf(ms);
           const nanos = nanosOf(ms, seconds);
-          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), timestampSize(ms));
+          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), timestampSize(seconds, nanos));
           if (seconds !== 0) offset = writeInt64(buffer, writeVarint(buffer, offset, secondsTag), seconds);
           if (nanos !== 0) offset = writeVarint(buffer, writeVarint(buffer, offset, nanosTag), nanos);
           return offset;
