@@ -1,8 +1,17 @@
 import { DataSource, type EntityManager } from 'typeorm';
 
+/** The part of a `pg` pool that `queryRows` uses. */
+interface PgPool {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
 /**
  * Runs one SQL statement and returns its rows, whatever the statement. (TypeORM's plain `query`
  * returns `[rows, affected]` for UPDATE and DELETE, which would read as two rows.)
+ *
+ * Outside a transaction the statement goes straight to the data source's `pg` pool: a TypeORM
+ * query runner per call (acquire, wrap, release) cost a few percent of a federation List, and
+ * its QueryFailedError would carry the statement's parameters, which a log must never see.
  */
 export async function queryRows<T = Record<string, unknown>>(
   source: DataSource | EntityManager,
@@ -10,6 +19,8 @@ export async function queryRows<T = Record<string, unknown>>(
   params: unknown[] = [],
 ): Promise<T[]> {
   if (source instanceof DataSource) {
+    const pool = pgPoolOf(source);
+    if (pool) return (await pool.query(sql, params)).rows as T[];
     const runner = source.createQueryRunner();
     try {
       return (await runner.query(sql, params, true)).records as T[];
@@ -19,4 +30,11 @@ export async function queryRows<T = Record<string, unknown>>(
   }
   if (!source.queryRunner) throw new Error('queryRows needs a transactional EntityManager or a DataSource');
   return (await source.queryRunner.query(sql, params, true)).records as T[];
+}
+
+/** The `pg` pool behind a connected postgres data source (TypeORM's PostgresDriver keeps it as `master`). */
+function pgPoolOf(source: DataSource): PgPool | undefined {
+  if (!source.isInitialized || source.options.type !== 'postgres') return undefined;
+  const master = (source.driver as { master?: Partial<PgPool> }).master;
+  return typeof master?.query === 'function' ? (master as PgPool) : undefined;
 }

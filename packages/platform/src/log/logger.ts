@@ -22,6 +22,10 @@ const redactPaths = [
   '*.masterKey',
   'secret',
   '*.secret',
+  // TypeORM's QueryFailedError carries the failed statement's bound values.
+  'parameters',
+  '*.parameters',
+  'err.cause.parameters',
 ];
 
 export interface LoggerOptions {

@@ -137,8 +137,12 @@ const maxLimit = 10_001;
  */
 const epochMs = (column: string) => `floor(extract(epoch FROM i.${column}) * 1000)::float8 AS ${column}_ms`;
 
-const commonColumns = `i.id, i.resource, i.owner_user_id, i.owner_team_id, i.title, i.body, i.tags,
-  ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+/**
+ * Tags travel as one JSON value: pg parses json with the native JSON.parse, where its text[]
+ * parser builds every tag character by character (a tenth of a List's allocations).
+ */
+const commonColumns = `i.id, i.resource, i.owner_user_id, i.owner_team_id, i.title, i.body,
+  to_json(i.tags) AS tags, ${epochMs('created_at')}, ${epochMs('updated_at')}`;
 
 /** What one resource's items carry; reads of a single resource fetch no column it leaves empty. */
 const resourceColumns: Record<ResourceName, string> = {

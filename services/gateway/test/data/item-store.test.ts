@@ -255,6 +255,33 @@ describe('gateway data: item store (native RBAC ∩ access ∩ request filter, i
     expect(await items.getUnscoped('notes', note.id)).to.equal(null);
   });
 
+  it('tags come back exactly as stored from every read (they travel as JSON)', async () => {
+    // Characters that array literals quote or escape, JSON escapes, and text beyond ASCII.
+    const tags = [
+      'a,b',
+      '{braces}',
+      'quote"d',
+      'back\\slash',
+      'null',
+      'NULL',
+      ' spaced ',
+      'ünï-😀',
+      '',
+      'tab\there',
+    ];
+    const created = await items.create(newItem('notes', personal(users.carol), 'odd-tags', { tags }));
+    expect(created.tags).to.deep.equal(tags);
+    const asCarol = { resource: 'notes' as const, userId: users.carol, access: everything };
+    expect((await items.getVisible({ ...asCarol, id: created.id }))?.tags).to.deep.equal(tags);
+    const listed = await items.listVisible({ ...asCarol, limit: 100 });
+    expect(listed.find((record) => record.id === created.id)?.tags).to.deep.equal(tags);
+    expect((await items.getUnscoped('notes', created.id))?.tags).to.deep.equal(tags);
+    const untagged = await items.create(newItem('notes', personal(users.carol), 'no-tags', { tags: [] }));
+    expect((await items.getUnscoped('notes', untagged.id))?.tags).to.deep.equal([]);
+    await items.delete('notes', created.id);
+    await items.delete('notes', untagged.id);
+  });
+
   it('the search vector is generated from title, body and tags (PostgreSQL 15)', async () => {
     const note = await items.create(
       newItem('notes', personal(users.alice), 'Quarterly Planning', {
