@@ -220,8 +220,9 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
         size: (record) => {
           const date = of(record);
           if (!date) return 0;
-          const seconds = secondsOf(date.getTime());
-          return delimitedSize(tag, timestampSize(seconds, nanosOf(date.getTime(), seconds)));
+          const ms = date.getTime();
+          const seconds = secondsOf(ms);
+          return delimitedSize(tag, timestampSize(seconds, nanosOf(ms, seconds)));
         },
         write: (buffer, offset, record) => {
           const date = of(record);
