@@ -1,7 +1,7 @@
 /**
- * The data half of the L2 ceiling and of the nginx backend: exactly the SQL statement the
- * federation List runs on stack B (`listVisibleStatement`, exported by the gateway for this),
- * through a `pg` pool connected to B's own database.
+ * The data half of the L2 ceiling and of the nginx backend: exactly the query the federation List
+ * runs on stack B (`listVisibleStatement`, exported by the gateway for this: the SQL, its values
+ * and its rows read as arrays), through a `pg` pool connected to B's own database.
  */
 import { listVisibleStatement } from '@mosaic/gateway';
 import pg from 'pg';
@@ -56,7 +56,7 @@ export async function openListQuery(target: ListQueryTarget): Promise<ListQuery>
   // An idle client's error (the database going away at cleanup) must not crash the server.
   pool.on('error', () => {});
   try {
-    const { rowCount } = await pool.query(statement.text, statement.values);
+    const { rowCount } = await pool.query(statement);
     if (rowCount !== taskCount) throw new ListQueryMismatchError(rowCount ?? 0, target);
   } catch (error) {
     await pool.end();
@@ -64,7 +64,7 @@ export async function openListQuery(target: ListQueryTarget): Promise<ListQuery>
   }
   return {
     async run() {
-      await pool.query(statement.text, statement.values);
+      await pool.query(statement);
     },
     close: () => pool.end(),
   };

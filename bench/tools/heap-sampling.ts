@@ -7,7 +7,9 @@
  *   node --import tsx bench/tools/heap-sampling.ts --port=9239 --seconds=7 [--out=alloc.heapprofile]
  *
  * Run it while a round is under way. Prints the allocation sites by self and inclusive share;
- * `--out` also writes the profile, which Chrome DevTools' Memory tab opens.
+ * `--out` also writes the profile, which Chrome DevTools' Memory tab opens. `--promoted` leaves
+ * out what the young generation collected: what remains outlived it (promoted to the old
+ * generation, live or collected later by a major GC), the allocations that drive major GCs.
  */
 import { writeFile } from 'node:fs/promises';
 
@@ -28,6 +30,8 @@ interface Args {
   seconds: number;
   out?: string;
   top: number;
+  /** Only objects that outlived the young generation. */
+  promoted: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -42,7 +46,7 @@ function parseArgs(argv: readonly string[]): Args {
   }
   if (!(seconds > 0) || !(top > 0)) throw new Error('--seconds and --top must be positive numbers');
   const out = value('out');
-  return { port, seconds, top, ...(out ? { out } : {}) };
+  return { port, seconds, top, promoted: argv.includes('--promoted'), ...(out ? { out } : {}) };
 }
 
 /** One inspector session: `call` sends a command and resolves with its result. */
@@ -120,10 +124,11 @@ async function main(args: Args): Promise<void> {
     await inspector.call('HeapProfiler.enable');
     await inspector.call('HeapProfiler.startSampling', {
       samplingInterval: 8_192,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: !args.promoted,
       includeObjectsCollectedByMajorGC: true,
     });
-    process.stderr.write(`sampling allocations for ${args.seconds} s…\n`);
+    const what = args.promoted ? 'allocations that outlive the young generation' : 'allocations';
+    process.stderr.write(`sampling ${what} for ${args.seconds} s…\n`);
     await new Promise((resolve) => setTimeout(resolve, args.seconds * 1000));
     const { profile } = await inspector.call<{ profile: { head: ProfileNode } }>('HeapProfiler.stopSampling');
     if (args.out) await writeFile(args.out, JSON.stringify(profile));
@@ -136,7 +141,7 @@ async function main(args: Args): Promise<void> {
         .map(([name, bytes]) => `${share(bytes)}  ${name}`)
         .join('\n');
     process.stdout.write(
-      `${(total / 1e6).toFixed(1)} MB allocated in ${args.seconds} s (sampled)\n\n` +
+      `${(total / 1e6).toFixed(1)} MB ${args.promoted ? 'promoted' : 'allocated'} in ${args.seconds} s (sampled)\n\n` +
         `self:\n${rows(self)}\n\ninclusive:\n${rows(inclusive)}\n`,
     );
   } finally {

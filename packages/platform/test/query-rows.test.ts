@@ -4,10 +4,10 @@ import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
 import { createServiceDataSource } from '../src/db/data-source.js';
-import { queryRows } from '../src/db/query-rows.js';
+import { queryArrays, queryRows } from '../src/db/query-rows.js';
 import { createLogger } from '../src/log/logger.js';
 
-describe('platform db: queryRows (PostgreSQL)', function () {
+describe('platform db: queryRows and queryArrays (PostgreSQL)', function () {
   this.timeout(30_000);
   let db: TestDatabase;
   let dataSource: DataSource;
@@ -75,6 +75,45 @@ describe('platform db: queryRows (PostgreSQL)', function () {
     expect(error.message).to.match(/duplicate key/);
     expect(inspect(error, { depth: 5 })).not.to.include(secret);
     expect(JSON.stringify(error)).not.to.include(secret);
+  });
+
+  it('queryArrays answers each row as an array in select-list order, values parsed as queryRows parses them', async () => {
+    await queryRows(dataSource, 'INSERT INTO things VALUES ($1, $2), ($3, $4)', [30, 'x', 31, 'y']);
+    const rows = await queryArrays(
+      dataSource,
+      `SELECT name, id, to_json(ARRAY['a,b', NULL]) AS tags, 1.5::float8 AS ms, NULL AS nothing
+       FROM things WHERE id = ANY ($1::int[]) ORDER BY id`,
+      [[30, 31]],
+    );
+    expect(rows).to.deep.equal([
+      ['x', 30, ['a,b', null], 1.5, null],
+      ['y', 31, ['a,b', null], 1.5, null],
+    ]);
+    // Two columns of one name stay apart: a row is positional.
+    expect(await queryArrays(dataSource, 'SELECT 1 AS v, 2 AS v')).to.deep.equal([[1, 2]]);
+  });
+
+  it("queryArrays: a failing statement's error carries none of its parameters; an unconnected source is named", async () => {
+    const secret = 'sk-live-never-log-me-c0de';
+    const error = await queryArrays(dataSource, 'SELECT $1::text, 1 / (id - id) FROM things', [secret]).then(
+      () => expect.fail('a division by zero must fail'),
+      (caught: Error) => caught,
+    );
+    expect(error.message).to.match(/division by zero/);
+    expect(inspect(error, { depth: 5 })).not.to.include(secret);
+    const unconnected = createServiceDataSource({
+      url: db.url,
+      schema: 'probe',
+      entities: [],
+      migrations: [],
+      poolSize: 1,
+      applicationName: 'mosaic-test-query-arrays',
+      connectTimeoutMs: 5_000,
+    });
+    await queryArrays(unconnected, 'SELECT 1').then(
+      () => expect.fail('an unconnected data source cannot answer'),
+      (caught: Error) => expect(caught.message).to.match(/connected postgres DataSource.*not initialized/),
+    );
   });
 
   it("inside a transaction TypeORM's error keeps the parameters, and the log redacts them", async () => {

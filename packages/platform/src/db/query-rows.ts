@@ -1,8 +1,9 @@
 import { DataSource, type EntityManager } from 'typeorm';
 
-/** The part of a `pg` pool that `queryRows` uses. */
+/** The part of a `pg` pool that `queryRows` and `queryArrays` use. */
 interface PgPool {
   query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+  query(config: { text: string; values: unknown[]; rowMode: 'array' }): Promise<{ rows: unknown[][] }>;
 }
 
 /**
@@ -30,6 +31,25 @@ export async function queryRows<T = Record<string, unknown>>(
   }
   if (!source.queryRunner) throw new Error('queryRows needs a transactional EntityManager or a DataSource');
   return (await source.queryRunner.query(sql, params, true)).records as T[];
+}
+
+/**
+ * Runs one SQL statement outside a transaction and returns its rows as arrays, in the order of its
+ * select list. For hot reads: an array row is filled by position, where an object row is copied
+ * from a template and then written key by key, which costs a List of 100 rows measurably more.
+ */
+export async function queryArrays(
+  source: DataSource,
+  sql: string,
+  params: unknown[] = [],
+): Promise<unknown[][]> {
+  const pool = pgPoolOf(source);
+  if (!pool) {
+    throw new Error(
+      `queryArrays needs a connected postgres DataSource (this one is ${source.isInitialized ? source.options.type : 'not initialized'})`,
+    );
+  }
+  return (await pool.query({ text: sql, values: params, rowMode: 'array' })).rows;
 }
 
 /** The `pg` pool behind a connected postgres data source (TypeORM's PostgresDriver keeps it as `master`). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MosaicError, queryRows, requireUuid } from '@mosaic/platform';
+import { MosaicError, queryArrays, queryRows, requireUuid } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
 import { type ResourceName, resourceNoun } from './resource-names.js';
 
@@ -131,31 +131,105 @@ export interface ItemSearchHit {
 /** Rows per query at most: max_rows_per_query (10000) plus the one that tells whether a next page exists. */
 const maxLimit = 10_001;
 
+/** A column of an item read, by the name it has in the select list. */
+export type ItemColumn =
+  | 'id'
+  | 'resource'
+  | 'owner_user_id'
+  | 'owner_team_id'
+  | 'title'
+  | 'body'
+  | 'tags'
+  | 'created_at_ms'
+  | 'updated_at_ms'
+  | 'status'
+  | 'due_at_ms'
+  | 'kind'
+  | 'username'
+  | 'url'
+  | 'provider'
+  | 'masked_value'
+  | 'expires_at_ms';
+
 /**
  * Timestamps travel as epoch milliseconds (float8, exact for whole milliseconds): parsing a number
  * per column is far cheaper than parsing timestamptz text, and a Date holds milliseconds anyway.
  */
 const epochMs = (column: string) => `floor(extract(epoch FROM i.${column}) * 1000)::float8 AS ${column}_ms`;
 
+const columnSql: Record<ItemColumn, string> = {
+  id: 'i.id',
+  resource: 'i.resource',
+  owner_user_id: 'i.owner_user_id',
+  owner_team_id: 'i.owner_team_id',
+  title: 'i.title',
+  body: 'i.body',
+  // Tags travel as one JSON value: pg parses json with the native JSON.parse, where its text[]
+  // parser builds every tag character by character (a tenth of a List's allocations).
+  tags: 'to_json(i.tags) AS tags',
+  created_at_ms: epochMs('created_at'),
+  updated_at_ms: epochMs('updated_at'),
+  status: 'i.status',
+  due_at_ms: epochMs('due_at'),
+  kind: 'i.kind',
+  username: 'i.username',
+  url: 'i.url',
+  provider: 'i.provider',
+  masked_value: 'i.masked_value',
+  expires_at_ms: epochMs('expires_at'),
+};
+
 /**
- * Tags travel as one JSON value: pg parses json with the native JSON.parse, where its text[]
- * parser builds every tag character by character (a tenth of a List's allocations).
+ * The item columns a statement selects, in order. Rows are read as arrays (`queryArrays`):
+ * `at` is where each column sits in one, -1 for a column the statement leaves out.
  */
-const commonColumns = `i.id, i.resource, i.owner_user_id, i.owner_team_id, i.title, i.body,
-  to_json(i.tags) AS tags, ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+export interface ItemColumns {
+  readonly names: readonly ItemColumn[];
+  /** The select list. */
+  readonly sql: string;
+  readonly at: Readonly<Record<ItemColumn, number>>;
+}
+
+function itemColumns(names: readonly ItemColumn[]): ItemColumns {
+  const at = Object.fromEntries(
+    (Object.keys(columnSql) as ItemColumn[]).map((name) => [name, names.indexOf(name)]),
+  ) as Record<ItemColumn, number>;
+  return { names, sql: names.map((name) => columnSql[name]).join(', '), at };
+}
+
+const commonColumns: ItemColumn[] = [
+  'id',
+  'resource',
+  'owner_user_id',
+  'owner_team_id',
+  'title',
+  'body',
+  'tags',
+  'created_at_ms',
+  'updated_at_ms',
+];
 
 /** What one resource's items carry; reads of a single resource fetch no column it leaves empty. */
-const resourceColumns: Record<ResourceName, string> = {
-  tasks: `${commonColumns}, i.status, ${epochMs('due_at')}`,
-  notes: commonColumns,
-  memory: commonColumns,
-  credentials: `${commonColumns}, i.kind, i.username, i.url, i.masked_value, ${epochMs('expires_at')}`,
-  api_keys: `${commonColumns}, i.provider, i.masked_value, ${epochMs('expires_at')}`,
+export const resourceColumns: Readonly<Record<ResourceName, ItemColumns>> = {
+  tasks: itemColumns([...commonColumns, 'status', 'due_at_ms']),
+  notes: itemColumns(commonColumns),
+  memory: itemColumns(commonColumns),
+  credentials: itemColumns([...commonColumns, 'kind', 'username', 'url', 'masked_value', 'expires_at_ms']),
+  api_keys: itemColumns([...commonColumns, 'provider', 'masked_value', 'expires_at_ms']),
 };
 
 /** Every column, for statements that may return items of any resource. */
-const columns = `${commonColumns}, i.status, ${epochMs('due_at')}, i.kind, i.username, i.url, i.provider,
-  i.masked_value, ${epochMs('expires_at')}`;
+const columns = itemColumns([
+  ...commonColumns,
+  'status',
+  'due_at_ms',
+  'kind',
+  'username',
+  'url',
+  'provider',
+  'masked_value',
+  'expires_at_ms',
+]);
 
 /**
  * Native RBAC ∩ access ∩ request filter, evaluated in SQL at query time (memberships are read by
@@ -202,32 +276,32 @@ export class ItemStore {
   async create(input: NewItem): Promise<ItemRecord> {
     const ownerUserId = input.owner.kind === 'user' ? input.owner.id : null;
     const ownerTeamId = input.owner.kind === 'team' ? input.owner.id : null;
-    const rows = await queryRows(
+    const rows = await queryArrays(
       this.dataSource,
       `INSERT INTO items AS i (id, resource, owner_user_id, owner_team_id, title, body, tags, status, due_at,
          kind, username, url, provider, masked_value, expires_at)
        SELECT $1::uuid, $2::text, $3::uuid, $4::uuid, $5::text, $6::text, $7::text[], $8::text, $9::timestamptz,
          $10::text, $11::text, $12::text, $13::text, $14::text, $15::timestamptz
        WHERE EXISTS (SELECT 1 FROM users WHERE id = $3::uuid) OR EXISTS (SELECT 1 FROM teams WHERE id = $4::uuid)
-       RETURNING ${columns}`,
+       RETURNING ${columns.sql}`,
       [randomUUID(), input.resource, ownerUserId, ownerTeamId, ...contentParams(input)],
     );
     if (!rows[0]) throw ownerNotFound(input.owner);
-    return itemFromRow(rows[0]);
+    return itemFromRow(columns, rows[0]);
   }
 
   /** Replaces the editable fields; owner and resource stay. Null when no such item of that resource exists. */
   async update(input: ItemChange): Promise<ItemRecord | null> {
-    const rows = await queryRows(
+    const rows = await queryArrays(
       this.dataSource,
       `UPDATE items AS i SET title = $3, body = $4, tags = $5::text[], status = COALESCE($6::text, i.status),
          due_at = $7, kind = $8, username = $9, url = $10, provider = $11, masked_value = $12, expires_at = $13,
          updated_at = date_trunc('milliseconds', now())
        WHERE i.id = $1 AND i.resource = $2
-       RETURNING ${columns}`,
+       RETURNING ${columns.sql}`,
       [requireUuid(input.id, 'id'), input.resource, ...contentParams(input)],
     );
-    return rows[0] ? itemFromRow(rows[0]) : null;
+    return rows[0] ? itemFromRow(columns, rows[0]) : null;
   }
 
   /** Deletes an item; false when no such item of that resource exists. */
@@ -242,12 +316,12 @@ export class ItemStore {
 
   /** An item whoever owns it: for the local admin API only, never for a user- or peer-facing read. */
   async getUnscoped(resource: ResourceName, id: string): Promise<ItemRecord | null> {
-    const rows = await queryRows(
+    const rows = await queryArrays(
       this.dataSource,
-      `SELECT ${columns} FROM items i WHERE i.id = $1 AND i.resource = $2`,
+      `SELECT ${columns.sql} FROM items i WHERE i.id = $1 AND i.resource = $2`,
       [requireUuid(id, 'id'), resource],
     );
-    return rows[0] ? itemFromRow(rows[0]) : null;
+    return rows[0] ? itemFromRow(columns, rows[0]) : null;
   }
 
   /**
@@ -255,9 +329,17 @@ export class ItemStore {
    * first: ordered by (updated_at DESC, id DESC) and paged by that key.
    */
   async listVisible(options: ListVisibleOptions): Promise<ItemRecord[]> {
+    const layout = resourceColumns[options.resource];
+    return (await this.listVisibleRows(options)).map((row) => itemFromRow(layout, row));
+  }
+
+  /**
+   * The rows behind `listVisible`, as read: arrays in the order of `resourceColumns[resource]`,
+   * for a reader that renders them itself (the federation List writes them straight to the wire).
+   */
+  async listVisibleRows(options: ListVisibleOptions): Promise<unknown[][]> {
     const statement = listVisibleStatement(options);
-    const rows = await queryRows(this.dataSource, statement.text, statement.values);
-    return rows.map(itemFromRow);
+    return queryArrays(this.dataSource, statement.text, statement.values);
   }
 
   /**
@@ -265,12 +347,13 @@ export class ItemStore {
    * not visible alike, from the same statement, so callers cannot tell the two apart.
    */
   async getVisible(options: GetVisibleOptions): Promise<ItemRecord | null> {
-    const rows = await queryRows(
+    const layout = resourceColumns[options.resource];
+    const rows = await queryArrays(
       this.dataSource,
-      `SELECT ${resourceColumns[options.resource]} ${visibleItems} AND i.id = $6::uuid`,
+      `SELECT ${layout.sql} ${visibleItems} AND i.id = $6::uuid`,
       [...visibilityParams(options, {}), requireUuid(options.id, 'id')],
     );
-    return rows[0] ? itemFromRow(rows[0]) : null;
+    return rows[0] ? itemFromRow(layout, rows[0]) : null;
   }
 
   /**
@@ -309,10 +392,10 @@ export class ItemStore {
     // ts_rank is a real; as a double it converts exactly and survives a JS number both ways, so
     // the keyset comparison sees the very value it ordered by. numnode() = 0: the query has no
     // lexeme (blank or punctuation only), which matches nothing.
-    const rows = await queryRows(
+    const rows = await queryArrays(
       this.dataSource,
       `SELECT hit.* FROM (
-         SELECT ${columns}, ts_rank(i.search_vector, q.query)::double precision AS rank
+         SELECT ${columns.sql}, ts_rank(i.search_vector, q.query)::double precision AS rank
          FROM items i, websearch_to_tsquery('simple', $1::text) AS q (query)
          WHERE numnode(q.query) > 0
            AND i.search_vector @@ q.query
@@ -323,7 +406,9 @@ export class ItemStore {
        LIMIT $5`,
       params,
     );
-    return rows.map((row) => ({ record: itemFromRow(row), rank: Number(row.rank) }));
+    // The rank follows the item's columns.
+    const rankAt = columns.names.length;
+    return rows.map((row) => ({ record: itemFromRow(columns, row), rank: Number(row[rankAt]) }));
   }
 
   /** The teams the user belongs to now (native RBAC's team part). */
@@ -342,12 +427,20 @@ export function itemKey(item: ItemRecord): ItemKey {
   return { updatedAt: item.updatedAt, id: item.id };
 }
 
-/** $1-$5 of `visibleItems`. */
+/** `itemKey` of a row read with `layout`'s columns. */
+export function itemKeyOfRow(layout: ItemColumns, row: readonly unknown[]): ItemKey {
+  return { updatedAt: new Date(row[layout.at.updated_at_ms] as number), id: row[layout.at.id] as string };
+}
+
 /**
  * The one statement behind `listVisible`, exported so the benchmark ceilings (bench/) run exactly
- * the SQL the federation List runs.
+ * the query the federation List runs: this is a `pg` query config, rows read as arrays included.
  */
-export function listVisibleStatement(options: ListVisibleOptions): { text: string; values: unknown[] } {
+export function listVisibleStatement(options: ListVisibleOptions): {
+  text: string;
+  values: unknown[];
+  rowMode: 'array';
+} {
   if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > maxLimit) {
     throw new RangeError(`limit must be an integer from 1 to ${maxLimit}, not ${options.limit}`);
   }
@@ -356,7 +449,7 @@ export function listVisibleStatement(options: ListVisibleOptions): { text: strin
     ? { updatedAt: options.after.updatedAt, id: requireUuid(options.after.id, 'id') }
     : null;
   return {
-    text: `SELECT ${resourceColumns[options.resource]} ${visibleItems}
+    text: `SELECT ${resourceColumns[options.resource].sql} ${visibleItems}
          AND ($6::timestamptz IS NULL OR i.updated_at >= $6::timestamptz)
          AND i.tags @> $7::text[]
          AND ($8::timestamptz IS NULL OR (i.updated_at, i.id) < ($8::timestamptz, $9::uuid))
@@ -370,8 +463,11 @@ export function listVisibleStatement(options: ListVisibleOptions): { text: strin
       after?.id ?? null,
       options.limit,
     ],
+    rowMode: 'array',
   };
 }
+
+/** $1-$5 of `visibleItems`. */
 
 function visibilityParams(
   options: { resource: ResourceName; userId: string; access: ItemAccess },
@@ -406,32 +502,35 @@ function contentParams(content: ItemContent): unknown[] {
   ];
 }
 
-function itemFromRow(row: Record<string, unknown>): ItemRecord {
-  const ownerUserId = row.owner_user_id as string | null;
+/** An item from a row read as an array, with the columns of the statement that read it. */
+export function itemFromRow(layout: ItemColumns, row: readonly unknown[]): ItemRecord {
+  const { at } = layout;
+  const value = (column: ItemColumn) => (at[column] < 0 ? null : (row[at[column]] ?? null));
+  const ownerUserId = value('owner_user_id') as string | null;
   return {
-    id: row.id as string,
-    resource: row.resource as ResourceName,
+    id: value('id') as string,
+    resource: value('resource') as ResourceName,
     owner: ownerUserId
       ? { kind: 'user', id: ownerUserId }
-      : { kind: 'team', id: row.owner_team_id as string },
-    title: row.title as string,
-    body: row.body as string,
-    tags: (row.tags as string[] | null) ?? [],
-    status: (row.status as TaskStatusName | null) ?? null,
-    dueAt: dateOf(row.due_at_ms),
-    kind: (row.kind as string | null) ?? null,
-    username: (row.username as string | null) ?? null,
-    url: (row.url as string | null) ?? null,
-    provider: (row.provider as string | null) ?? null,
-    maskedValue: (row.masked_value as string | null) ?? null,
-    expiresAt: dateOf(row.expires_at_ms),
-    createdAt: dateOf(row.created_at_ms)!,
-    updatedAt: dateOf(row.updated_at_ms)!,
+      : { kind: 'team', id: value('owner_team_id') as string },
+    title: value('title') as string,
+    body: value('body') as string,
+    tags: (value('tags') as string[] | null) ?? [],
+    status: value('status') as TaskStatusName | null,
+    dueAt: dateOf(value('due_at_ms')),
+    kind: value('kind') as string | null,
+    username: value('username') as string | null,
+    url: value('url') as string | null,
+    provider: value('provider') as string | null,
+    maskedValue: value('masked_value') as string | null,
+    expiresAt: dateOf(value('expires_at_ms')),
+    createdAt: dateOf(value('created_at_ms'))!,
+    updatedAt: dateOf(value('updated_at_ms'))!,
   };
 }
 
 function dateOf(epochMs: unknown): Date | null {
-  return epochMs === null || epochMs === undefined ? null : new Date(epochMs as number);
+  return epochMs === null ? null : new Date(epochMs as number);
 }
 
 function ownerNotFound(owner: ItemOwner): MosaicError {

@@ -10,18 +10,19 @@ import {
   OwnerSchema,
   TaskSchema,
 } from '@mosaic/contracts/v1/items_pb';
-import type { ItemOwner, ItemRecord } from './item-store.js';
+import { type ItemColumn, resourceColumns, type TaskStatusName } from './item-store.js';
 import { taskStatusToProto } from './item-views.js';
 import { type ResourceName, resourceToProto } from './resource-names.js';
 import { delimitedSize, int64Size, varintSize, writeInt64, writeString, writeVarint } from './wire-buffer.js';
 
 /**
  * Items written straight to the protobuf wire, for the federation List: the same bytes as
- * `toBinary(ItemSchema, create(ItemSchema, itemToProto(record)))` (the tests compare them for every
- * resource), without building a message per item and walking it reflectively, which was the
- * largest share of the gateway's CPU per List after the query itself (BENCHMARKS.md). A page is
- * sized exactly first, then written into one Buffer: one allocation for all its items, where the
- * reflective path allocated per field.
+ * `toBinary(ItemSchema, create(ItemSchema, itemToProto(itemFromRow(layout, row))))` for every row
+ * (the tests compare them for every resource), without building a record and a message per item
+ * and walking it reflectively, which was the largest share of the gateway's CPU per List after the
+ * query itself (BENCHMARKS.md). Rows are read by position as the store reads them
+ * (`resourceColumns`), and a page is sized exactly first, then written into one Buffer: one
+ * allocation for all its items.
  *
  * Field numbers and kinds come from the generated descriptors, and every field of Item, Owner and
  * the five resource messages must be one this writes, of the kind and presence it writes: a field
@@ -29,94 +30,136 @@ import { delimitedSize, int64Size, varintSize, writeInt64, writeString, writeVar
  * silently drop or misencode data.
  */
 
+/** A row of `resourceColumns[resource]`, as `queryArrays` reads it. */
+export type ItemRow = readonly unknown[];
+
 type Value =
-  | { kind: 'string'; of: (record: ItemRecord) => string }
-  | { kind: 'enum'; of: (record: ItemRecord) => number }
-  | { kind: 'strings'; of: (record: ItemRecord) => readonly string[] }
-  | { kind: 'timestamp'; of: (record: ItemRecord) => Date | null }
-  | { kind: 'owner'; of: (record: ItemRecord) => ItemOwner };
+  | { kind: 'string'; of: (row: ItemRow) => string }
+  | { kind: 'enum'; of: (row: ItemRow) => number }
+  | { kind: 'strings'; of: (row: ItemRow) => readonly string[] }
+  /** Epoch milliseconds, or null. */
+  | { kind: 'timestamp'; of: (row: ItemRow) => number | null }
+  /** A personal item's user, else its team: exactly one of the two is set. */
+  | { kind: 'owner'; userOf: (row: ItemRow) => string | null; teamOf: (row: ItemRow) => string };
 
-const text = (of: (record: ItemRecord) => string | null): Value => ({
-  kind: 'string',
-  of: (r) => of(r) ?? '',
-});
-const time = (of: (record: ItemRecord) => Date | null): Value => ({ kind: 'timestamp', of });
+const noTags: readonly string[] = [];
 
-const common: Record<string, Value> = {
-  id: text((r) => r.id),
-  owner: { kind: 'owner', of: (r) => r.owner },
-  body: text((r) => r.body),
-  createdAt: time((r) => r.createdAt),
-  updatedAt: time((r) => r.updatedAt),
-};
-const titled: Record<string, Value> = {
-  ...common,
-  title: text((r) => r.title),
-  tags: { kind: 'strings', of: (r) => r.tags },
-};
-
-/** Credentials and API keys: a name, and the masked value and expiry of a secret never stored. */
-const masked: Record<string, Value> = {
-  ...common,
-  name: text((r) => r.title),
-  maskedValue: text((r) => r.maskedValue),
-  expiresAt: time((r) => r.expiresAt),
-};
-
-/** What each resource's message carries, by the field's local name in the generated code. */
-const valuesByResource: Record<ResourceName, { schema: DescMessage; values: Record<string, Value> }> = {
-  tasks: {
-    schema: TaskSchema,
-    values: {
-      ...titled,
-      status: { kind: 'enum', of: (r) => taskStatusToProto[r.status ?? 'open'] },
-      dueAt: time((r) => r.dueAt),
+/** The values of one resource's message, read from that resource's rows by column position. */
+function valuesOf(resource: ResourceName): Record<string, Value> {
+  const { at } = resourceColumns[resource];
+  const column = (name: ItemColumn) => {
+    if (at[name] < 0) throw new Error(`item-wire reads ${name}, which ${resource} rows do not carry`);
+    return at[name];
+  };
+  const text = (name: ItemColumn): Value => {
+    const index = column(name);
+    return { kind: 'string', of: (row) => (row[index] as string | null) ?? '' };
+  };
+  const time = (name: ItemColumn): Value => {
+    const index = column(name);
+    return { kind: 'timestamp', of: (row) => (row[index] as number | null) ?? null };
+  };
+  const userAt = column('owner_user_id');
+  const teamAt = column('owner_team_id');
+  const tagsAt = column('tags');
+  const common: Record<string, Value> = {
+    id: text('id'),
+    owner: {
+      kind: 'owner',
+      userOf: (row) => (row[userAt] as string | null) || null,
+      teamOf: (row) => row[teamAt] as string,
     },
-  },
-  notes: { schema: NoteSchema, values: titled },
-  memory: { schema: MemoryEntrySchema, values: titled },
-  credentials: {
-    schema: CredentialSchema,
-    values: {
-      ...masked,
-      kind: text((r) => r.kind),
-      username: text((r) => r.username),
-      url: text((r) => r.url),
-    },
-  },
-  api_keys: { schema: ApiKeySchema, values: { ...masked, provider: text((r) => r.provider) } },
+    body: text('body'),
+    createdAt: time('created_at_ms'),
+    updatedAt: time('updated_at_ms'),
+  };
+  const titled = {
+    ...common,
+    title: text('title'),
+    tags: { kind: 'strings', of: (row: ItemRow) => (row[tagsAt] as string[] | null) ?? noTags },
+  } satisfies Record<string, Value>;
+  // Credentials and API keys: a name, and the masked value and expiry of a secret never stored.
+  const masked = () => ({
+    ...common,
+    name: text('title'),
+    maskedValue: text('masked_value'),
+    expiresAt: time('expires_at_ms'),
+  });
+  switch (resource) {
+    case 'tasks': {
+      const statusAt = column('status');
+      return {
+        ...titled,
+        status: {
+          kind: 'enum',
+          of: (row) => taskStatusToProto[(row[statusAt] as TaskStatusName | null) ?? 'open'],
+        },
+        dueAt: time('due_at_ms'),
+      };
+    }
+    case 'notes':
+    case 'memory':
+      return titled;
+    case 'credentials':
+      return { ...masked(), kind: text('kind'), username: text('username'), url: text('url') };
+    case 'api_keys':
+      return { ...masked(), provider: text('provider') };
+  }
+}
+
+const schemaOf: Record<ResourceName, DescMessage> = {
+  tasks: TaskSchema,
+  notes: NoteSchema,
+  memory: MemoryEntrySchema,
+  credentials: CredentialSchema,
+  api_keys: ApiKeySchema,
 };
 
 /**
- * The UTF-8 byte lengths of a page's strings, in writing order: the sizing pass measures each
- * once, the writing pass takes them back in the same order. Any disagreement between the passes
- * is a programming error and throws rather than writing a wrong length.
+ * Scratch for one page's measurements: the UTF-8 byte lengths of its strings, in writing order,
+ * and the size of each item's resource message. Encoding is synchronous, so one of each serves
+ * every page; the sizing pass fills them, the writing pass takes them back in the same order, and
+ * any disagreement between the passes is a programming error that throws rather than writing a
+ * wrong length.
  */
-class StringLengths {
-  private readonly values: number[] = [];
-  private next = 0;
+class PageMeasurements {
+  private lengths = new Int32Array(1024);
+  private measured = 0;
+  private taken = 0;
+  messageSizes = new Int32Array(128);
+
+  start(rows: number): void {
+    this.measured = 0;
+    this.taken = 0;
+    if (this.messageSizes.length < rows) this.messageSizes = new Int32Array(rows * 2);
+  }
 
   measure(string: string): number {
     const length = Buffer.byteLength(string);
-    this.values.push(length);
+    if (this.measured === this.lengths.length) {
+      const grown = new Int32Array(this.lengths.length * 2);
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    this.lengths[this.measured++] = length;
     return length;
   }
 
   take(): number {
-    if (this.next >= this.values.length) throw new Error('item-wire wrote a string it did not size');
-    return this.values[this.next++]!;
+    if (this.taken >= this.measured) throw new Error('item-wire wrote a string it did not size');
+    return this.lengths[this.taken++]!;
   }
 
   /** Throws unless every measured length was taken. */
   finish(): void {
-    if (this.next !== this.values.length) throw new Error('item-wire sized a string it did not write');
+    if (this.taken !== this.measured) throw new Error('item-wire sized a string it did not write');
   }
 }
 
 /** One field: its encoded size (0 when absent) and its writer (which returns the next offset). */
 interface FieldCodec {
-  size(record: ItemRecord, lengths: StringLengths): number;
-  write(buffer: Buffer, offset: number, record: ItemRecord, lengths: StringLengths): number;
+  size(row: ItemRow, lengths: PageMeasurements): number;
+  write(buffer: Buffer, offset: number, row: ItemRow, lengths: PageMeasurements): number;
 }
 
 const ownerUser = (OwnerSchema.field.userId!.number << 3) | WireType.LengthDelimited;
@@ -175,12 +218,12 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
     case 'string': {
       const { of } = value;
       return {
-        size: (record, lengths) => {
-          const string = of(record);
+        size: (row, lengths) => {
+          const string = of(row);
           return string === '' ? 0 : delimitedSize(tag, lengths.measure(string));
         },
-        write: (buffer, offset, record, lengths) => {
-          const string = of(record);
+        write: (buffer, offset, row, lengths) => {
+          const string = of(row);
           return string === '' ? offset : writeString(buffer, offset, tag, string, lengths.take());
         },
       };
@@ -190,12 +233,12 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
       const varintTag = (field.number << 3) | WireType.Varint;
       // An unknown stored value maps to undefined, which protobuf-es writes as the default: nothing.
       return {
-        size: (record) => {
-          const number = of(record);
+        size: (row) => {
+          const number = of(row);
           return !number ? 0 : varintSize(varintTag) + varintSize(number);
         },
-        write: (buffer, offset, record) => {
-          const number = of(record);
+        write: (buffer, offset, row) => {
+          const number = of(row);
           return !number ? offset : writeVarint(buffer, writeVarint(buffer, offset, varintTag), number);
         },
       };
@@ -203,13 +246,13 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
     case 'strings': {
       const { of } = value;
       return {
-        size: (record, lengths) => {
+        size: (row, lengths) => {
           let size = 0;
-          for (const string of of(record)) size += delimitedSize(tag, lengths.measure(string));
+          for (const string of of(row)) size += delimitedSize(tag, lengths.measure(string));
           return size;
         },
-        write: (buffer, offset, record, lengths) => {
-          for (const string of of(record)) offset = writeString(buffer, offset, tag, string, lengths.take());
+        write: (buffer, offset, row, lengths) => {
+          for (const string of of(row)) offset = writeString(buffer, offset, tag, string, lengths.take());
           return offset;
         },
       };
@@ -217,17 +260,15 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
     case 'timestamp': {
       const { of } = value;
       return {
-        size: (record) => {
-          const date = of(record);
-          if (!date) return 0;
-          const ms = date.getTime();
+        size: (row) => {
+          const ms = of(row);
+          if (ms === null) return 0;
           const seconds = secondsOf(ms);
           return delimitedSize(tag, timestampSize(seconds, nanosOf(ms, seconds)));
         },
-        write: (buffer, offset, record) => {
-          const date = of(record);
-          if (!date) return offset;
-          const ms = date.getTime();
+        write: (buffer, offset, row) => {
+          const ms = of(row);
+          if (ms === null) return offset;
           const seconds = secondsOf(ms);
           const nanos = nanosOf(ms, seconds);
           offset = writeVarint(buffer, writeVarint(buffer, offset, tag), timestampSize(seconds, nanos));
@@ -238,22 +279,19 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
       };
     }
     case 'owner': {
-      const { of } = value;
-      const ownerTag = (owner: ItemOwner) => (owner.kind === 'user' ? ownerUser : ownerTeam);
+      const { userOf, teamOf } = value;
       return {
-        size: (record, lengths) => {
-          const owner = of(record);
-          return delimitedSize(tag, delimitedSize(ownerTag(owner), lengths.measure(owner.id)));
+        size: (row, lengths) => {
+          const user = userOf(row);
+          const ownerTag = user ? ownerUser : ownerTeam;
+          return delimitedSize(tag, delimitedSize(ownerTag, lengths.measure(user ?? teamOf(row))));
         },
-        write: (buffer, offset, record, lengths) => {
-          const owner = of(record);
+        write: (buffer, offset, row, lengths) => {
+          const user = userOf(row);
+          const ownerTag = user ? ownerUser : ownerTeam;
           const length = lengths.take();
-          offset = writeVarint(
-            buffer,
-            writeVarint(buffer, offset, tag),
-            delimitedSize(ownerTag(owner), length),
-          );
-          return writeString(buffer, offset, ownerTag(owner), owner.id, length);
+          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), delimitedSize(ownerTag, length));
+          return writeString(buffer, offset, ownerTag, user ?? teamOf(row), length);
         },
       };
     }
@@ -264,6 +302,8 @@ interface ResourceCodec {
   /** Tag of the Item.item oneof member that carries this resource. */
   caseTag: number;
   resource: number;
+  /** Where a row carries its resource's name (checked: a row of another resource is refused). */
+  resourceAt: number;
   fields: FieldCodec[];
 }
 
@@ -281,7 +321,9 @@ function requireExactFields(schema: DescMessage, names: readonly string[]): void
 }
 
 const codecs = Object.fromEntries(
-  Object.entries(valuesByResource).map(([name, { schema, values }]) => {
+  (Object.keys(schemaOf) as ResourceName[]).map((name) => {
+    const schema = schemaOf[name];
+    const values = valuesOf(name);
     const member = ItemSchema.fields.find(
       (field) => field.oneof && field.fieldKind === 'message' && field.message.typeName === schema.typeName,
     );
@@ -293,7 +335,8 @@ const codecs = Object.fromEntries(
       .map((field) => fieldCodec(schema, field, values[field.localName]));
     const codec: ResourceCodec = {
       caseTag: (member.number << 3) | WireType.LengthDelimited,
-      resource: resourceToProto(name as ResourceName),
+      resource: resourceToProto(name),
+      resourceAt: resourceColumns[name].at.resource,
       fields,
     };
     return [name, { codec, member: member.localName }];
@@ -310,49 +353,55 @@ if (
 }
 requireExactFields(OwnerSchema, ['userId', 'teamId']);
 
-/** Sizes of one record: its resource message, and the Item around it. */
-function sizesOf(
-  record: ItemRecord,
-  codec: ResourceCodec,
-  lengths: StringLengths,
-): { message: number; item: number } {
-  let message = 0;
-  for (const field of codec.fields) message += field.size(record, lengths);
-  const item =
-    delimitedSize(codec.caseTag, message) + varintSize(itemResourceTag) + varintSize(codec.resource);
-  return { message, item };
-}
+const measurements = new PageMeasurements();
 
 /**
- * Each record's Item message, encoded inside its length prefix (a repeated field's element as
- * written), as views into one Buffer sized exactly for all of them. The views may share Node's
- * small-buffer pool: use their own offset and length, never their underlying `buffer`.
+ * The first `count` rows of `resource` as the elements of a repeated Item field numbered
+ * `fieldNumber`: each one's tag, length and Item message, back to back, in one Buffer sized exactly
+ * for all of them (the bytes protobuf-es writes for that field holding those items). Every row must
+ * be of `resource` and of its columns (`resourceColumns[resource]`), as `listVisibleRows` reads them.
  */
-export function encodeItemsDelimited(records: readonly ItemRecord[]): Uint8Array[] {
-  const lengths = new StringLengths();
-  const sizes = records.map((record) => sizesOf(record, codecs[record.resource].codec, lengths));
+export function encodeItemsField(
+  fieldNumber: number,
+  resource: ResourceName,
+  rows: readonly ItemRow[],
+  count = rows.length,
+): Buffer {
+  const { codec } = codecs[resource];
+  const fieldTag = (fieldNumber << 3) | WireType.LengthDelimited;
+  const tail = varintSize(itemResourceTag) + varintSize(codec.resource);
+  const page = Math.min(count, rows.length);
+  measurements.start(page);
+  const messageSizes = measurements.messageSizes;
   let total = 0;
-  for (const size of sizes) total += varintSize(size.item) + size.item;
+  for (let index = 0; index < page; index += 1) {
+    const row = rows[index]!;
+    if (row[codec.resourceAt] !== resource) {
+      throw new Error(`item-wire was given a ${String(row[codec.resourceAt])} row to write as ${resource}`);
+    }
+    let message = 0;
+    for (const field of codec.fields) message += field.size(row, measurements);
+    messageSizes[index] = message;
+    total += delimitedSize(fieldTag, delimitedSize(codec.caseTag, message) + tail);
+  }
   const buffer = Buffer.allocUnsafe(total);
-  const views: Uint8Array[] = [];
   let offset = 0;
-  records.forEach((record, index) => {
-    const { codec } = codecs[record.resource];
-    const { message, item } = sizes[index]!;
-    const start = offset;
-    offset = writeVarint(buffer, offset, item);
+  for (let index = 0; index < page; index += 1) {
+    const row = rows[index]!;
+    const message = messageSizes[index]!;
+    offset = writeVarint(buffer, offset, fieldTag);
+    offset = writeVarint(buffer, offset, delimitedSize(codec.caseTag, message) + tail);
     offset = writeVarint(buffer, writeVarint(buffer, offset, codec.caseTag), message);
-    for (const field of codec.fields) offset = field.write(buffer, offset, record, lengths);
-    offset = writeVarint(buffer, writeVarint(buffer, offset, itemResourceTag), codec.resource);
+    const start = offset;
+    for (const field of codec.fields) offset = field.write(buffer, offset, row, measurements);
     // Every byte of the unsafe allocation is written: a size that disagreed with its writer would
     // leave stale memory in the response, so it is refused instead.
-    if (offset - start !== varintSize(item) + item) {
-      throw new Error(
-        `item-wire wrote ${offset - start} bytes of an item it sized at ${varintSize(item) + item}`,
-      );
+    if (offset - start !== message) {
+      throw new Error(`item-wire wrote ${offset - start} bytes of an item it sized at ${message}`);
     }
-    views.push(buffer.subarray(start, offset));
-  });
-  lengths.finish();
-  return views;
+    offset = writeVarint(buffer, writeVarint(buffer, offset, itemResourceTag), codec.resource);
+  }
+  measurements.finish();
+  if (offset !== total) throw new Error(`item-wire wrote ${offset} bytes of a page it sized at ${total}`);
+  return buffer;
 }

@@ -1,16 +1,18 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { MosaicError } from '@mosaic/platform';
-import type {
-  GetVisibleOptions,
-  ItemKey,
-  ItemStore,
-  ListVisibleOptions,
-  SearchKey,
-  SearchVisibleOptions,
+import {
+  type GetVisibleOptions,
+  type ItemKey,
+  type ItemStore,
+  itemKeyOfRow,
+  type ListVisibleOptions,
+  resourceColumns,
+  type SearchKey,
+  type SearchVisibleOptions,
 } from './item-store.js';
 import { itemToProto } from './item-views.js';
-import { encodeItemsDelimited } from './item-wire.js';
+import { encodeItemsField } from './item-wire.js';
 
 /** A visible item rendered for the wire, with the key that pages after it. */
 export interface VisibleItemView extends ItemKey {
@@ -66,16 +68,20 @@ export class VisibleItemViews {
   }
 
   /**
-   * The same items as `listVisible`: every row's paging key, and the first `encodeFirst` rows
-   * encoded as length-delimited Items (item-wire.ts).
+   * The same items as `listVisible`, the first `pageSize` of them written straight to the wire as
+   * the repeated Item field numbered `fieldNumber` (item-wire.ts), and the key of the page's last
+   * item when another row follows it (`options.limit` is one more than the page to learn that).
    */
   async listVisibleEncoded(
     options: ListVisibleOptions,
-    encodeFirst: number,
-  ): Promise<{ encoded: Uint8Array[]; keys: ItemKey[] }> {
-    const records = await this.store.listVisible(options);
-    // A record is its own paging key (it carries updatedAt and id): no copy per row.
-    return { encoded: encodeItemsDelimited(records.slice(0, encodeFirst)), keys: records };
+    page: { size: number; fieldNumber: number },
+  ): Promise<{ items: Uint8Array; nextKey: ItemKey | undefined }> {
+    const rows = await this.store.listVisibleRows(options);
+    const last = rows.length > page.size ? rows[page.size - 1] : undefined;
+    return {
+      items: encodeItemsField(page.fieldNumber, options.resource, rows, page.size),
+      nextKey: last ? itemKeyOfRow(resourceColumns[options.resource], last) : undefined,
+    };
   }
 
   async getVisible(options: GetVisibleOptions): Promise<MessageInitShape<typeof ItemSchema> | null> {

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { ListResponseSchema } from '@mosaic/contracts/v1/federation_pb';
 import { queryRows } from '@mosaic/platform';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
 import {
   type ItemAccess,
+  type ItemContent,
   type ItemListFilter,
   type ItemRecord,
   ItemStore,
   itemKey,
 } from '../../src/data/item-store.js';
-import type { ResourceName } from '../../src/data/resource-names.js';
+import { itemToProto } from '../../src/data/item-views.js';
+import { encodeItemsField } from '../../src/data/item-wire.js';
+import { type ResourceName, resourceNames } from '../../src/data/resource-names.js';
 import { DirectoryStore } from '../../src/directory/directory-store.js';
 import { expectMosaicError, newItem, openGatewayData, personal, team } from './item-fixture.js';
 
@@ -280,6 +285,54 @@ describe('gateway data: item store (native RBAC ∩ access ∩ request filter, i
     expect((await items.getUnscoped('notes', untagged.id))?.tags).to.deep.equal([]);
     await items.delete('notes', created.id);
     await items.delete('notes', untagged.id);
+  });
+
+  it('rows read for the wire encode to the bytes of the records every other read returns, for every resource', async () => {
+    // listVisibleRows (what the federation List writes straight to the wire) and listVisible
+    // (records, what JSON answers and the query API render) run the same statement: each
+    // resource's columns must mean the same to the encoder as to itemFromRow.
+    const owner = personal(users.carol);
+    const created: string[] = [];
+    for (const resource of resourceNames) {
+      const contents: Array<[string, Partial<ItemContent>]> = [
+        ['plain', {}],
+        [
+          'full ✓',
+          {
+            body: 'ünïcødé body 🚀',
+            tags: ['a,b', 'NULL', ''],
+            dueAt: new Date('2027-03-04T05:06:07.089Z'),
+            kind: 'ssh',
+            username: 'carol',
+            url: 'https://vault.test/x',
+            provider: 'openai',
+            maskedValue: '••••9876',
+            expiresAt: new Date('1969-12-31T23:59:59.999Z'),
+            ...(resource === 'tasks' ? { status: 'in_progress' as const } : {}),
+          },
+        ],
+      ];
+      for (const [title, content] of contents) {
+        created.push((await items.create(newItem(resource, owner, title, content))).id);
+      }
+      const asCarol = { resource, userId: users.carol, access: everything, limit: 100 };
+      const rows = await items.listVisibleRows(asCarol);
+      const records = await items.listVisible(asCarol);
+      expect(rows, resource).to.have.length(records.length).and.to.have.length.at.least(2);
+      const reflective = toBinary(
+        ListResponseSchema,
+        create(ListResponseSchema, { items: records.map(itemToProto) }),
+      );
+      expect(
+        Buffer.from(reflective).equals(
+          encodeItemsField(ListResponseSchema.field.items!.number, resource, rows),
+        ),
+        resource,
+      ).to.equal(true);
+    }
+    for (const [index, id] of created.entries()) {
+      await items.delete(resourceNames[Math.floor(index / 2)]!, id);
+    }
   });
 
   it('the search vector is generated from title, body and tags (PostgreSQL 15)', async () => {

@@ -1,19 +1,33 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ListResponseSchema } from '@mosaic/contracts/v1/federation_pb';
-import { ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { expect } from 'chai';
-import type { ItemRecord, TaskStatusName } from '../../src/data/item-store.js';
+import { type ItemColumn, itemFromRow, resourceColumns } from '../../src/data/item-store.js';
 import { itemToProto } from '../../src/data/item-views.js';
-import { encodeItemsDelimited } from '../../src/data/item-wire.js';
+import { encodeItemsField, type ItemRow } from '../../src/data/item-wire.js';
 import { type ResourceName, resourceNames } from '../../src/data/resource-names.js';
-import { answersBinary, encodedListResponse } from '../../src/federation/server/encoded-list-response.js';
+import {
+  answersBinary,
+  encodedListResponse,
+  listItemsField,
+} from '../../src/federation/server/encoded-list-response.js';
 
-const encodeItemDelimited = (record: ItemRecord) => encodeItemsDelimited([record])[0]!;
+/**
+ * What protobuf-es's reflective path writes for the same rows: a ListResponse holding their items,
+ * each read as the store reads it (`itemFromRow`) and rendered as the JSON path renders it.
+ */
+const reflective = (resource: ResourceName, rows: readonly ItemRow[], nextPageToken = '') =>
+  Buffer.from(
+    toBinary(
+      ListResponseSchema,
+      create(ListResponseSchema, {
+        items: rows.map((row) => itemToProto(itemFromRow(resourceColumns[resource], row))),
+        nextPageToken,
+      }),
+    ),
+  );
 
-/** What protobuf-es's reflective path writes for the same record, as a repeated field's element. */
-const reflective = (record: ItemRecord) =>
-  new BinaryWriter().bytes(toBinary(ItemSchema, create(ItemSchema, itemToProto(record)))).finish();
+const direct = (resource: ResourceName, rows: readonly ItemRow[]) =>
+  encodeItemsField(listItemsField, resource, rows);
 
 /** A small deterministic generator (mulberry32), so a failure names a seed that replays it. */
 function random(seed: number) {
@@ -34,111 +48,138 @@ function random(seed: number) {
       'ünïcødé ✓',
       'emoji 🚀🙂',
       'x'.repeat(300),
+      'é'.repeat(20_000),
       'tab\tnewline\n',
       '\u0000nul',
       'lone \ud800 surrogate',
       '\udfff',
     ]);
-  const date = () =>
-    pick([
-      null,
-      new Date(0),
-      new Date(999),
-      new Date(-1),
-      new Date(-1_500),
-      new Date(1_796_154_475_548),
-      new Date(253_402_300_799_999),
-      new Date(Math.floor(next() * 4e12) - 1e12),
-    ]);
+  // Epoch milliseconds as the store reads them (float8), around 0, negative, and far future.
+  const ms = () =>
+    pick([0, 999, -1, -1_500, 1_796_154_475_548, 253_402_300_799_999, Math.floor(next() * 4e12) - 1e12]);
   const hex = (digits: number) =>
     Array.from({ length: digits }, () => Math.floor(next() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
-  return { next, pick, text, date, uuid };
+  return { next, pick, text, ms, uuid };
 }
 
-function record(resource: ResourceName, rng: ReturnType<typeof random>): ItemRecord {
-  return {
-    id: rng.uuid(),
-    resource,
-    owner: rng.next() < 0.5 ? { kind: 'user', id: rng.uuid() } : { kind: 'team', id: rng.uuid() },
-    title: rng.text(),
-    body: rng.text(),
-    tags: rng.pick([[], ['one'], ['', 'b'], ['a', 'b', 'c', 'ü']]),
-    status: rng.pick<TaskStatusName | null>([null, 'open', 'in_progress', 'done', 'cancelled']),
-    dueAt: rng.date(),
-    kind: rng.pick([null, '', 'password', 'ssh']),
-    username: rng.pick([null, '', 'alice']),
-    url: rng.pick([null, '', 'https://example.test/a?b=c']),
-    provider: rng.pick([null, '', 'openai']),
-    maskedValue: rng.pick([null, '', '••••1234']),
-    expiresAt: rng.date(),
-    createdAt: rng.date() ?? new Date(0),
-    updatedAt: rng.date() ?? new Date(1),
+/** A row as `listVisibleRows` reads it for `resource`: one value per column, in its order. */
+function row(resource: ResourceName, rng: ReturnType<typeof random>): ItemRow {
+  const teamOwned = rng.next() < 0.5;
+  const owner = rng.uuid();
+  const value: Record<ItemColumn, () => unknown> = {
+    id: rng.uuid,
+    resource: () => resource,
+    owner_user_id: () => (teamOwned ? null : owner),
+    owner_team_id: () => (teamOwned ? owner : null),
+    title: rng.text,
+    body: rng.text,
+    tags: () => rng.pick([[], ['one'], ['', 'b'], ['a', 'b', 'c', 'ü'], ['{"x"}', 'NULL', '🚀']]),
+    created_at_ms: rng.ms,
+    updated_at_ms: rng.ms,
+    // A stored status the contract does not know is left out, as protobuf-es leaves out undefined.
+    status: () => rng.pick([null, 'open', 'in_progress', 'done', 'cancelled', 'archived']),
+    due_at_ms: () => (rng.next() < 0.3 ? null : rng.ms()),
+    kind: () => rng.pick([null, '', 'password', 'ssh']),
+    username: () => rng.pick([null, '', 'alice']),
+    url: () => rng.pick([null, '', 'https://example.test/a?b=c']),
+    provider: () => rng.pick([null, '', 'openai']),
+    masked_value: () => rng.pick([null, '', '••••1234']),
+    expires_at_ms: () => (rng.next() < 0.3 ? null : rng.ms()),
   };
+  return resourceColumns[resource].names.map((name) => value[name]());
 }
 
 describe('gateway data: items written straight to the wire (item-wire)', () => {
   for (const resource of resourceNames) {
-    it(`${resource}: the same bytes as protobuf-es's reflective encoding, for 2000 generated records`, () => {
+    it(`${resource}: the same bytes as protobuf-es's reflective encoding, for 2000 generated rows`, () => {
       const seed = resourceNames.indexOf(resource) + 1;
       const rng = random(seed);
-      const all: ItemRecord[] = [];
+      const all: ItemRow[] = [];
       for (let n = 0; n < 2000; n += 1) {
-        const each = record(resource, rng);
+        const each = row(resource, rng);
         all.push(each);
-        const direct = Buffer.from(encodeItemDelimited(each));
         expect(
-          direct.equals(Buffer.from(reflective(each))),
-          `seed ${seed}, record ${n}: ${JSON.stringify(each)}`,
+          direct(resource, [each]).equals(reflective(resource, [each])),
+          `seed ${seed}, row ${n}: ${JSON.stringify(each)}`,
         ).to.equal(true);
       }
-      // All at once, as a page is written: views into one buffer, each the record's own bytes.
-      const together = encodeItemsDelimited(all);
-      expect(Buffer.concat(together).equals(Buffer.concat(all.map(reflective)))).to.equal(true);
-      expect(together.map((view) => view.byteLength)).to.deep.equal(
-        all.map((each) => reflective(each).byteLength),
-      );
+      // All at once, as a page is written: one buffer, the same bytes as the message of them all.
+      expect(direct(resource, all).equals(reflective(resource, all))).to.equal(true);
     });
   }
 
+  it('writes only the first `count` rows (the row past the page only decides the page token)', () => {
+    const rng = random(7);
+    const rows = Array.from({ length: 5 }, () => row('notes', rng));
+    const firstThree = encodeItemsField(listItemsField, 'notes', rows, 3);
+    expect(firstThree.equals(reflective('notes', rows.slice(0, 3)))).to.equal(true);
+    expect(encodeItemsField(listItemsField, 'notes', rows, 0)).to.have.length(0);
+    expect(encodeItemsField(listItemsField, 'notes', rows, 9).equals(reflective('notes', rows))).to.equal(
+      true,
+    );
+  });
+
+  it('refuses a row of another resource, writing nothing', () => {
+    const rng = random(8);
+    const note = row('notes', rng);
+    const memory = row('memory', rng);
+    expect(() => encodeItemsField(listItemsField, 'notes', [note, memory])).to.throw(
+      /given a memory row to write as notes/,
+    );
+    // The refusal leaves nothing behind: the next page is written whole.
+    expect(direct('notes', [note]).equals(reflective('notes', [note]))).to.equal(true);
+  });
+
   it('decodes to the very message itemToProto describes, every field set', () => {
-    const full: ItemRecord = {
+    const layout = resourceColumns.credentials;
+    const full: Record<string, unknown> = {
       id: '5f0c2d1e-7a4b-4c8d-9e0f-1a2b3c4d5e6f',
       resource: 'credentials',
-      owner: { kind: 'team', id: '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9' },
+      owner_user_id: null,
+      owner_team_id: '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9',
       title: 'db',
       body: 'notes',
       tags: [],
-      status: null,
-      dueAt: null,
+      created_at_ms: Date.parse('2026-01-01T00:00:00.001Z'),
+      updated_at_ms: Date.parse('2026-06-01T12:00:00.999Z'),
       kind: 'password',
       username: 'alice',
       url: 'https://db.test',
-      provider: null,
-      maskedValue: '••••5678',
-      expiresAt: new Date('2027-01-02T03:04:05.678Z'),
-      createdAt: new Date('2026-01-01T00:00:00.001Z'),
-      updatedAt: new Date('2026-06-01T12:00:00.999Z'),
+      masked_value: '••••5678',
+      expires_at_ms: Date.parse('2027-01-02T03:04:05.678Z'),
     };
-    const response = encodedListResponse([encodeItemDelimited(full)], 'next.token');
+    const fullRow = layout.names.map((name) => full[name]);
+    const response = encodedListResponse(direct('credentials', [fullRow]), 'next.token');
     const decoded = fromBinary(ListResponseSchema, toBinary(ListResponseSchema, response));
     expect(decoded).to.deep.equal(
-      create(ListResponseSchema, { items: [itemToProto(full)], nextPageToken: 'next.token' }),
+      create(ListResponseSchema, {
+        items: [itemToProto(itemFromRow(layout, fullRow))],
+        nextPageToken: 'next.token',
+      }),
     );
+    expect(itemFromRow(layout, fullRow)).to.include({ title: 'db', kind: 'password', provider: null });
   });
 
   it('a ListResponse of encoded items is byte for byte the reflective one, with and without a page token', () => {
     const rng = random(99);
-    const records = resourceNames.flatMap((resource) => [record(resource, rng), record(resource, rng)]);
-    for (const token of ['', 'eyJ0IjoxfQ.mac', 'ü'.repeat(200)]) {
-      const direct = toBinary(ListResponseSchema, encodedListResponse(encodeItemsDelimited(records), token));
-      const expected = toBinary(
-        ListResponseSchema,
-        create(ListResponseSchema, { items: records.map(itemToProto), nextPageToken: token }),
-      );
-      expect(Buffer.from(direct).equals(Buffer.from(expected))).to.equal(true);
+    for (const resource of resourceNames) {
+      const rows = [row(resource, rng), row(resource, rng), row(resource, rng)];
+      for (const token of ['', 'eyJ0IjoxfQ.mac', 'ü'.repeat(200)]) {
+        const encoded = toBinary(ListResponseSchema, encodedListResponse(direct(resource, rows), token));
+        expect(
+          Buffer.from(encoded).equals(reflective(resource, rows, token)),
+          `${resource} ${token}`,
+        ).to.equal(true);
+      }
     }
-    expect(toBinary(ListResponseSchema, encodedListResponse([], ''))).to.have.length(0);
+    expect(toBinary(ListResponseSchema, encodedListResponse(new Uint8Array(), ''))).to.have.length(0);
+  });
+
+  it('refuses bytes that are not a run of ListResponse.items fields', () => {
+    const rng = random(5);
+    const items = encodeItemsField(listItemsField + 1, 'tasks', [row('tasks', rng)]);
+    expect(() => encodedListResponse(items, '')).to.throw(/do not start with a ListResponse.items field/);
   });
 
   it("takes the encoded path only when the answer's own content type is the protobuf codec's", () => {

@@ -3,19 +3,35 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type ListResponse, ListResponseSchema } from '@mosaic/contracts/v1/federation_pb';
 
-const itemsField = ListResponseSchema.field.items!.number;
+/** ListResponse.items, as `encodeItemsField` writes it for a page. */
+export const listItemsField = ListResponseSchema.field.items!.number;
+const itemsTag = new BinaryWriter().tag(listItemsField, WireType.LengthDelimited).finish();
 const tokenField = ListResponseSchema.field.nextPageToken!.number;
 
 /**
- * A ListResponse whose items are already encoded (data/item-wire.ts), carried as the message's
- * unknown fields: protobuf-es writes those verbatim after the known fields (here all empty), so
- * the bytes on the wire are exactly those of the same message with `items` and `next_page_token`
- * set, in field order. The JSON codec drops unknown fields: only for a binary answer
- * (`answersBinary`).
+ * A ListResponse whose items are already encoded (`encodeItemsField(listItemsField, …)`: each
+ * item's tag, length and message, back to back), carried as the message's unknown fields:
+ * protobuf-es writes each unknown entry as its tag followed by its data verbatim, after the known
+ * fields (here all empty), so the bytes on the wire are exactly those of the same message with
+ * `items` and `next_page_token` set, in field order. The whole run of items is one entry: its tag
+ * is the first item's, its data everything after that tag. The JSON codec drops unknown fields:
+ * only for a binary answer (`answersBinary`).
  */
-export function encodedListResponse(items: readonly Uint8Array[], nextPageToken: string): ListResponse {
+export function encodedListResponse(items: Uint8Array, nextPageToken: string): ListResponse {
   const message = create(ListResponseSchema);
-  const unknown = items.map((data) => ({ no: itemsField, wireType: WireType.LengthDelimited, data }));
+  const unknown: NonNullable<ListResponse['$unknown']> = [];
+  if (items.byteLength > 0) {
+    if (!itemsTag.every((byte, index) => items[index] === byte)) {
+      throw new Error(
+        'encodedListResponse was given bytes that do not start with a ListResponse.items field',
+      );
+    }
+    unknown.push({
+      no: listItemsField,
+      wireType: WireType.LengthDelimited,
+      data: items.subarray(itemsTag.byteLength),
+    });
+  }
   if (nextPageToken !== '') {
     unknown.push({
       no: tokenField,

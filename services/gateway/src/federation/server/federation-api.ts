@@ -13,7 +13,7 @@ import type { ItemFilter, ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { isUuid, MosaicError, withUnimplemented } from '@mosaic/platform';
 import { resourceNames } from '../../data/resource-names.js';
 import { readSearchQuery } from '../../data/visible-item-views.js';
-import { answersBinary, encodedListResponse } from './encoded-list-response.js';
+import { answersBinary, encodedListResponse, listItemsField } from './encoded-list-response.js';
 import { admittedGrantKey } from './federation-context.js';
 import {
   type NormalizedGrant,
@@ -35,13 +35,13 @@ export interface VisibleItems {
     after?: { updatedAt: Date; id: string };
   }): Promise<Array<{ item: MessageInitShape<typeof ItemSchema>; updatedAt: Date; id: string }>>;
   /**
-   * The same rows as `listVisible`: the paging key of each, and the first `encodeFirst` already
-   * encoded as length-delimited Items (the row past the page only decides the page token).
+   * The same items as `listVisible`, the first `page.size` already encoded as the repeated Item
+   * field `page.fieldNumber`, and the key of the page's last item when another row follows it.
    */
   listVisibleEncoded(
     options: Parameters<VisibleItems['listVisible']>[0],
-    encodeFirst: number,
-  ): Promise<{ encoded: Uint8Array[]; keys: Array<{ updatedAt: Date; id: string }> }>;
+    page: { size: number; fieldNumber: number },
+  ): Promise<{ items: Uint8Array; nextKey: { updatedAt: Date; id: string } | undefined }>;
   getVisible(options: {
     resource: ResourceName;
     id: string;
@@ -96,16 +96,19 @@ export function federationApi(deps: { items: VisibleItems; pageTokens: PageToken
         limit: limit + 1,
         ...(after ? { after } : {}),
       };
-      const nextPageToken = (rows: ReadonlyArray<{ updatedAt: Date; id: string }>) => {
-        const last = rows.length > limit ? rows[limit - 1] : undefined;
-        return last ? deps.pageTokens.issue(binding, last) : '';
-      };
       if (answersBinary(context)) {
-        const { encoded, keys } = await deps.items.listVisibleEncoded(query, limit);
-        return encodedListResponse(encoded, nextPageToken(keys));
+        const { items, nextKey } = await deps.items.listVisibleEncoded(query, {
+          size: limit,
+          fieldNumber: listItemsField,
+        });
+        return encodedListResponse(items, nextKey ? deps.pageTokens.issue(binding, nextKey) : '');
       }
       const rows = await deps.items.listVisible(query);
-      return { items: rows.slice(0, limit).map((row) => row.item), nextPageToken: nextPageToken(rows) };
+      const last = rows.length > limit ? rows[limit - 1] : undefined;
+      return {
+        items: rows.slice(0, limit).map((row) => row.item),
+        nextPageToken: last ? deps.pageTokens.issue(binding, last) : '',
+      };
     },
 
     async get(request: GetRequest, context) {
