@@ -13,7 +13,7 @@ import {
 import { type ItemColumn, resourceColumns, type TaskStatusName } from './item-store.js';
 import { taskStatusToProto } from './item-views.js';
 import { type ResourceName, resourceToProto } from './resource-names.js';
-import { delimitedSize, int64Size, varintSize, writeInt64, writeString, writeVarint } from './wire-buffer.js';
+import { int64Size, varintSize, WireWriter } from './wire-buffer.js';
 
 /**
  * Items written straight to the protobuf wire, for the federation List: the same bytes as
@@ -21,8 +21,8 @@ import { delimitedSize, int64Size, varintSize, writeInt64, writeString, writeVar
  * (the tests compare them for every resource), without building a record and a message per item
  * and walking it reflectively, which was the largest share of the gateway's CPU per List after the
  * query itself (BENCHMARKS.md). Rows are read by position as the store reads them
- * (`resourceColumns`), and a page is sized exactly first, then written into one Buffer: one
- * allocation for all its items.
+ * (`resourceColumns`), and a page is written in one pass (wire-buffer.ts: each string encoded once,
+ * lengths fixed up after), then copied into one Buffer of its exact size.
  *
  * Field numbers and kinds come from the generated descriptors, and every field of Item, Owner and
  * the five resource messages must be one this writes, of the kind and presence it writes: a field
@@ -115,51 +115,9 @@ const schemaOf: Record<ResourceName, DescMessage> = {
   api_keys: ApiKeySchema,
 };
 
-/**
- * Scratch for one page's measurements: the UTF-8 byte lengths of its strings, in writing order,
- * and the size of each item's resource message. Encoding is synchronous, so one of each serves
- * every page; the sizing pass fills them, the writing pass takes them back in the same order, and
- * any disagreement between the passes is a programming error that throws rather than writing a
- * wrong length.
- */
-class PageMeasurements {
-  private lengths = new Int32Array(1024);
-  private measured = 0;
-  private taken = 0;
-  messageSizes = new Int32Array(128);
-
-  start(rows: number): void {
-    this.measured = 0;
-    this.taken = 0;
-    if (this.messageSizes.length < rows) this.messageSizes = new Int32Array(rows * 2);
-  }
-
-  measure(string: string): number {
-    const length = Buffer.byteLength(string);
-    if (this.measured === this.lengths.length) {
-      const grown = new Int32Array(this.lengths.length * 2);
-      grown.set(this.lengths);
-      this.lengths = grown;
-    }
-    this.lengths[this.measured++] = length;
-    return length;
-  }
-
-  take(): number {
-    if (this.taken >= this.measured) throw new Error('item-wire wrote a string it did not size');
-    return this.lengths[this.taken++]!;
-  }
-
-  /** Throws unless every measured length was taken. */
-  finish(): void {
-    if (this.taken !== this.measured) throw new Error('item-wire sized a string it did not write');
-  }
-}
-
-/** One field: its encoded size (0 when absent) and its writer (which returns the next offset). */
+/** One field of a resource message: writes it from a row, or nothing for an empty implicit value. */
 interface FieldCodec {
-  size(row: ItemRow, lengths: PageMeasurements): number;
-  write(buffer: Buffer, offset: number, row: ItemRow, lengths: PageMeasurements): number;
+  write(writer: WireWriter, row: ItemRow): void;
 }
 
 const ownerUser = (OwnerSchema.field.userId!.number << 3) | WireType.LengthDelimited;
@@ -218,13 +176,9 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
     case 'string': {
       const { of } = value;
       return {
-        size: (row, lengths) => {
+        write: (writer, row) => {
           const string = of(row);
-          return string === '' ? 0 : delimitedSize(tag, lengths.measure(string));
-        },
-        write: (buffer, offset, row, lengths) => {
-          const string = of(row);
-          return string === '' ? offset : writeString(buffer, offset, tag, string, lengths.take());
+          if (string !== '') writer.string(tag, string);
         },
       };
     }
@@ -233,65 +187,53 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
       const varintTag = (field.number << 3) | WireType.Varint;
       // An unknown stored value maps to undefined, which protobuf-es writes as the default: nothing.
       return {
-        size: (row) => {
+        write: (writer, row) => {
           const number = of(row);
-          return !number ? 0 : varintSize(varintTag) + varintSize(number);
-        },
-        write: (buffer, offset, row) => {
-          const number = of(row);
-          return !number ? offset : writeVarint(buffer, writeVarint(buffer, offset, varintTag), number);
+          if (!number) return;
+          writer.varint(varintTag);
+          writer.varint(number);
         },
       };
     }
     case 'strings': {
       const { of } = value;
       return {
-        size: (row, lengths) => {
-          let size = 0;
-          for (const string of of(row)) size += delimitedSize(tag, lengths.measure(string));
-          return size;
-        },
-        write: (buffer, offset, row, lengths) => {
-          for (const string of of(row)) offset = writeString(buffer, offset, tag, string, lengths.take());
-          return offset;
+        write: (writer, row) => {
+          for (const string of of(row)) writer.string(tag, string);
         },
       };
     }
     case 'timestamp': {
       const { of } = value;
       return {
-        size: (row) => {
+        write: (writer, row) => {
           const ms = of(row);
-          if (ms === null) return 0;
-          const seconds = secondsOf(ms);
-          return delimitedSize(tag, timestampSize(seconds, nanosOf(ms, seconds)));
-        },
-        write: (buffer, offset, row) => {
-          const ms = of(row);
-          if (ms === null) return offset;
+          if (ms === null) return;
           const seconds = secondsOf(ms);
           const nanos = nanosOf(ms, seconds);
-          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), timestampSize(seconds, nanos));
-          if (seconds !== 0) offset = writeInt64(buffer, writeVarint(buffer, offset, secondsTag), seconds);
-          if (nanos !== 0) offset = writeVarint(buffer, writeVarint(buffer, offset, nanosTag), nanos);
-          return offset;
+          writer.varint(tag);
+          writer.varint(timestampSize(seconds, nanos));
+          if (seconds !== 0) {
+            writer.varint(secondsTag);
+            writer.int64(seconds);
+          }
+          if (nanos !== 0) {
+            writer.varint(nanosTag);
+            writer.varint(nanos);
+          }
         },
       };
     }
     case 'owner': {
       const { userOf, teamOf } = value;
       return {
-        size: (row, lengths) => {
+        write: (writer, row) => {
           const user = userOf(row);
-          const ownerTag = user ? ownerUser : ownerTeam;
-          return delimitedSize(tag, delimitedSize(ownerTag, lengths.measure(user ?? teamOf(row))));
-        },
-        write: (buffer, offset, row, lengths) => {
-          const user = userOf(row);
-          const ownerTag = user ? ownerUser : ownerTeam;
-          const length = lengths.take();
-          offset = writeVarint(buffer, writeVarint(buffer, offset, tag), delimitedSize(ownerTag, length));
-          return writeString(buffer, offset, ownerTag, user ?? teamOf(row), length);
+          const id = user ?? teamOf(row);
+          // An id is a UUID: 36 ASCII bytes after its tag and length.
+          writer.begin(tag, 2 + id.length);
+          writer.string(user ? ownerUser : ownerTeam, id);
+          writer.end();
         },
       };
     }
@@ -353,13 +295,14 @@ if (
 }
 requireExactFields(OwnerSchema, ['userId', 'teamId']);
 
-const measurements = new PageMeasurements();
+/** Encoding is synchronous: one scratch writer serves every page. */
+const writer = new WireWriter();
 
 /**
  * The first `count` rows of `resource` as the elements of a repeated Item field numbered
- * `fieldNumber`: each one's tag, length and Item message, back to back, in one Buffer sized exactly
- * for all of them (the bytes protobuf-es writes for that field holding those items). Every row must
- * be of `resource` and of its columns (`resourceColumns[resource]`), as `listVisibleRows` reads them.
+ * `fieldNumber`: each one's tag, length and Item message, back to back, in one Buffer of exactly
+ * their size (the bytes protobuf-es writes for that field holding those items). Every row must be
+ * of `resource` and of its columns (`resourceColumns[resource]`), as `listVisibleRows` reads them.
  */
 export function encodeItemsField(
   fieldNumber: number,
@@ -369,39 +312,27 @@ export function encodeItemsField(
 ): Buffer {
   const { codec } = codecs[resource];
   const fieldTag = (fieldNumber << 3) | WireType.LengthDelimited;
-  const tail = varintSize(itemResourceTag) + varintSize(codec.resource);
   const page = Math.min(count, rows.length);
-  measurements.start(page);
-  const messageSizes = measurements.messageSizes;
-  let total = 0;
-  for (let index = 0; index < page; index += 1) {
-    const row = rows[index]!;
-    if (row[codec.resourceAt] !== resource) {
-      throw new Error(`item-wire was given a ${String(row[codec.resourceAt])} row to write as ${resource}`);
+  // Items of a page are alike: each one's prefix is sized for the length of the one before.
+  let itemLength = 0;
+  let messageLength = 0;
+  try {
+    for (let index = 0; index < page; index += 1) {
+      const row = rows[index]!;
+      if (row[codec.resourceAt] !== resource) {
+        throw new Error(`item-wire was given a ${String(row[codec.resourceAt])} row to write as ${resource}`);
+      }
+      writer.begin(fieldTag, itemLength);
+      writer.begin(codec.caseTag, messageLength);
+      for (const field of codec.fields) field.write(writer, row);
+      messageLength = writer.end();
+      writer.varint(itemResourceTag);
+      writer.varint(codec.resource);
+      itemLength = writer.end();
     }
-    let message = 0;
-    for (const field of codec.fields) message += field.size(row, measurements);
-    messageSizes[index] = message;
-    total += delimitedSize(fieldTag, delimitedSize(codec.caseTag, message) + tail);
+    return writer.take();
+  } catch (error) {
+    writer.reset();
+    throw error;
   }
-  const buffer = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (let index = 0; index < page; index += 1) {
-    const row = rows[index]!;
-    const message = messageSizes[index]!;
-    offset = writeVarint(buffer, offset, fieldTag);
-    offset = writeVarint(buffer, offset, delimitedSize(codec.caseTag, message) + tail);
-    offset = writeVarint(buffer, writeVarint(buffer, offset, codec.caseTag), message);
-    const start = offset;
-    for (const field of codec.fields) offset = field.write(buffer, offset, row, measurements);
-    // Every byte of the unsafe allocation is written: a size that disagreed with its writer would
-    // leave stale memory in the response, so it is refused instead.
-    if (offset - start !== message) {
-      throw new Error(`item-wire wrote ${offset - start} bytes of an item it sized at ${message}`);
-    }
-    offset = writeVarint(buffer, writeVarint(buffer, offset, itemResourceTag), codec.resource);
-  }
-  measurements.finish();
-  if (offset !== total) throw new Error(`item-wire wrote ${offset} bytes of a page it sized at ${total}`);
-  return buffer;
 }
