@@ -25,8 +25,21 @@ async function eventually(what: string, condition: () => boolean, deadlineMs = 1
   }
 }
 
-/** The listener as a service process builds it: health over RPC and plain HTTP, the one interceptor chain. */
-function startHealthListener(services: ServiceHealth[]): Promise<RunningListener> {
+/**
+ * How a listener serves HTTP/2: with plain handlers through Node's compatibility layer (as a
+ * service process's listener, health over RPC and plain HTTP), or, answering RPCs only, straight
+ * from the streams (as the federation listener).
+ */
+const modes = [
+  { name: 'with plain handlers (HTTP/2 through the compatibility layer)', plain: true },
+  { name: 'RPCs only (HTTP/2 from the streams)', plain: false },
+] as const;
+
+/** The listener as a service process builds it: health over RPC (and plain HTTP), the one interceptor chain. */
+function startHealthListener(
+  services: ServiceHealth[],
+  mode: { plain: boolean } = modes[0],
+): Promise<RunningListener> {
   const metrics = new Metrics({ service: 'test' });
   return startHttpListener({
     name: 'test',
@@ -37,7 +50,7 @@ function startHealthListener(services: ServiceHealth[]): Promise<RunningListener
       metrics,
       auth: { policy: policyForService(Health, { kind: 'public' }) },
     }),
-    plain: healthEndpoints({ services, metrics }),
+    ...(mode.plain ? { plain: healthEndpoints({ services, metrics }) } : {}),
     logger,
   });
 }
@@ -99,95 +112,99 @@ const protocols: Protocol[] = [
   },
 ];
 
-describe('startHttpListener', function () {
-  this.timeout(30_000);
+for (const mode of modes)
+  describe(`startHttpListener, ${mode.name}`, function () {
+    this.timeout(30_000);
 
-  describe('one port, every protocol', () => {
-    let listener: RunningListener;
-    before(async () => {
-      listener = await startHealthListener([slowService()]);
-    });
-    after(async () => {
-      await listener?.close(1_000);
-    });
-
-    it('binds the port the OS picked and names it in its url', () => {
-      expect(listener.address.host).to.equal('127.0.0.1');
-      expect(listener.address.port).to.be.greaterThan(0);
-      expect(listener.url).to.equal(`http://127.0.0.1:${listener.address.port}`);
-    });
-
-    for (const protocol of protocols) {
-      it(`answers Health/Check over ${protocol.name}`, async () => {
-        expect(await protocol.check(listener.url)).to.equal('SERVING');
+    describe('one port, every protocol', () => {
+      let listener: RunningListener;
+      before(async () => {
+        listener = await startHealthListener([slowService()], mode);
       });
-    }
-
-    it('answers /healthz over plain HTTP', async () => {
-      const response = await fetch(`${listener.url}/healthz`);
-      expect(response.status).to.equal(200);
-      expect(await response.text()).to.equal('ok\n');
-    });
-  });
-
-  describe('close(deadline)', () => {
-    const listeners: RunningListener[] = [];
-    const releases: Array<() => void> = [];
-    afterEach(async () => {
-      for (const release of releases.splice(0)) release();
-      await Promise.all(listeners.splice(0).map((listener) => listener.close(1_000)));
-    });
-
-    for (const protocol of protocols) {
-      it(`lets a slow in-flight Check finish with SERVING, then refuses new connections (${protocol.name})`, async () => {
-        const listener = await startHealthListener([slowService()]);
-        listeners.push(listener);
-
-        const call = protocol.check(listener.url);
-        call.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled
-        await eventually('the call is in flight', () => listener.inFlight() === 1);
-        const closing = listener.close(20_000);
-
-        expect(await call).to.equal('SERVING');
-        await closing;
-        expect(listener.inFlight()).to.equal(0);
-        expect(await tryConnect(listener.address.port)).to.equal('ECONNREFUSED');
+      after(async () => {
+        await listener?.close(1_000);
       });
-    }
 
-    for (const protocol of protocols) {
-      it(`does not wait past the deadline for a call that never ends (${protocol.name})`, async () => {
-        let release = () => {};
-        const never = new Promise<void>((resolve) => {
-          release = resolve;
+      it('binds the port the OS picked and names it in its url', () => {
+        expect(listener.address.host).to.equal('127.0.0.1');
+        expect(listener.address.port).to.be.greaterThan(0);
+        expect(listener.url).to.equal(`http://127.0.0.1:${listener.address.port}`);
+      });
+
+      for (const protocol of protocols) {
+        it(`answers Health/Check over ${protocol.name}`, async () => {
+          expect(await protocol.check(listener.url)).to.equal('SERVING');
         });
-        releases.push(release);
-        const stuck = new ServiceHealth('mosaic.test.Stuck', [
-          async (): Promise<CheckResult> => {
-            await never;
-            return { name: 'stuck', ok: true, latencyMs: 0, detail: 'released' };
-          },
-        ]);
-        const listener = await startHealthListener([stuck]);
-        listeners.push(listener);
+      }
 
-        const call = protocol.check(listener.url).then(
-          (status) => ({ status }),
-          (error: unknown) => ({ error }),
-        );
-        await eventually('the call is in flight', () => listener.inFlight() === 1);
+      it(
+        mode.plain ? 'answers /healthz over plain HTTP' : 'answers 404 for a path that is no RPC',
+        async () => {
+          const response = await fetch(`${listener.url}/healthz`);
+          expect(response.status).to.equal(mode.plain ? 200 : 404);
+          if (mode.plain) expect(await response.text()).to.equal('ok\n');
+        },
+      );
+    });
 
-        // Mocha's timeout is the only bound: close() must resolve although the handler never returns.
-        await listener.close(300);
-        const outcome = await call;
-        expect(outcome, 'the client got an answer from a call that never ended').to.have.property('error');
-        const error = (outcome as { error: unknown }).error;
-        expect(error).to.be.instanceOf(Error);
-        if (protocol.name !== 'Connect JSON over HTTP/1.1 (plain fetch)') {
-          expect(error).to.be.instanceOf(ConnectError);
-        }
-        expect(await tryConnect(listener.address.port)).to.equal('ECONNREFUSED');
+    describe('close(deadline)', () => {
+      const listeners: RunningListener[] = [];
+      const releases: Array<() => void> = [];
+      afterEach(async () => {
+        for (const release of releases.splice(0)) release();
+        await Promise.all(listeners.splice(0).map((listener) => listener.close(1_000)));
       });
-    }
+
+      for (const protocol of protocols) {
+        it(`lets a slow in-flight Check finish with SERVING, then refuses new connections (${protocol.name})`, async () => {
+          const listener = await startHealthListener([slowService()], mode);
+          listeners.push(listener);
+
+          const call = protocol.check(listener.url);
+          call.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled
+          await eventually('the call is in flight', () => listener.inFlight() === 1);
+          const closing = listener.close(20_000);
+
+          expect(await call).to.equal('SERVING');
+          await closing;
+          expect(listener.inFlight()).to.equal(0);
+          expect(await tryConnect(listener.address.port)).to.equal('ECONNREFUSED');
+        });
+      }
+
+      for (const protocol of protocols) {
+        it(`does not wait past the deadline for a call that never ends (${protocol.name})`, async () => {
+          let release = () => {};
+          const never = new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          releases.push(release);
+          const stuck = new ServiceHealth('mosaic.test.Stuck', [
+            async (): Promise<CheckResult> => {
+              await never;
+              return { name: 'stuck', ok: true, latencyMs: 0, detail: 'released' };
+            },
+          ]);
+          const listener = await startHealthListener([stuck], mode);
+          listeners.push(listener);
+
+          const call = protocol.check(listener.url).then(
+            (status) => ({ status }),
+            (error: unknown) => ({ error }),
+          );
+          await eventually('the call is in flight', () => listener.inFlight() === 1);
+
+          // Mocha's timeout is the only bound: close() must resolve although the handler never returns.
+          await listener.close(300);
+          const outcome = await call;
+          expect(outcome, 'the client got an answer from a call that never ended').to.have.property('error');
+          const error = (outcome as { error: unknown }).error;
+          expect(error).to.be.instanceOf(Error);
+          if (protocol.name !== 'Connect JSON over HTTP/1.1 (plain fetch)') {
+            expect(error).to.be.instanceOf(ConnectError);
+          }
+          expect(await tryConnect(listener.address.port)).to.equal('ECONNREFUSED');
+        });
+      }
+    });
   });
-});

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import {
   type ConnectRouter,
   type ContextValues,
@@ -14,7 +14,8 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { ListenAddress } from '../config/config-types.js';
 import { formatListenAddress } from '../config/listen-address.js';
 import type { Logger } from '../log/logger.js';
-import { ResponseMeter, responseMeterKey } from './response-meter.js';
+import { connectStreamHandler } from './connect-stream-handler.js';
+import { meterNodeResponse, ResponseMeter, responseMeterKey } from './response-meter.js';
 
 export type PlainHandler = (
   request: http.IncomingMessage | http2.Http2ServerRequest,
@@ -34,8 +35,8 @@ export interface HttpListenerOptions {
    * peer's first contact: the CA bundle it checks against a pinned fingerprint, the CRL).
    */
   tls?: { secure: http2.SecureServerOptions; insecure?: PlainHandler };
-  /** Values handlers see in their context, read from the request (default: the remote address). */
-  contextValues?: (request: http.IncomingMessage | http2.Http2ServerRequest) => ContextValues;
+  /** Values handlers see in their context, read from the call's connection (default: the remote address). */
+  contextValues?: (origin: CallOrigin) => ContextValues;
   /** Count each response's body bytes for interceptors (`responseMeterKey`); off where nothing reads them. */
   meterResponses?: boolean;
   logger: Logger;
@@ -56,48 +57,68 @@ export interface RunningListener {
   close(deadlineMs: number): Promise<void>;
 }
 
+/** The connection a call came in on. */
+export interface CallOrigin {
+  /** Its socket: a TLSSocket on a TLS listener (under HTTP/2, the session's view of it). */
+  socket: net.Socket;
+  /**
+   * What stands for the connection in per-connection caches: the HTTP/2 session (every call of
+   * which shares the socket), or the socket itself under HTTP/1.1.
+   */
+  connection: object;
+}
+
 const http2Preface = Buffer.from('PRI * HTTP/2.0\r\n');
 
 /** The peer address of the connection a call came in on (for per-source limits and logs). */
 export const remoteAddressKey = createContextKey<string>('unknown', { description: 'remote address' });
 
 /**
- * One plaintext port serving Connect, gRPC and gRPC-Web over HTTP/2 (h2c, prior knowledge) and
- * HTTP/1.1 alike. Node's h2c server cannot fall back to HTTP/1.1, so each connection's first bytes
- * pick the protocol.
+ * One port serving Connect, gRPC and gRPC-Web over HTTP/2 and HTTP/1.1 alike: with TLS, ALPN picks
+ * the protocol of each connection; in cleartext (h2c, prior knowledge) its first bytes do, since
+ * Node's h2c server cannot fall back to HTTP/1.1. A listener without plain handlers serves its
+ * HTTP/2 calls straight from the streams (connect-stream-handler.ts); one with them goes through
+ * Node's compatibility layer, which the plain handlers need.
  */
 export async function startHttpListener(options: HttpListenerOptions): Promise<RunningListener> {
   let inFlight = 0;
   let draining = false;
   const drained = new Set<() => void>();
+  const callStarted = (ended: { once(event: 'close', listener: () => void): unknown }) => {
+    inFlight += 1;
+    ended.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) for (const resolve of drained) resolve();
+    });
+  };
   const meters = new WeakMap<object, ResponseMeter>();
   const baseValues =
     options.contextValues ??
-    ((request: http.IncomingMessage | http2.Http2ServerRequest) =>
-      createContextValues().set(remoteAddressKey, request.socket.remoteAddress ?? 'unknown'));
+    ((origin: CallOrigin) =>
+      createContextValues().set(remoteAddressKey, origin.socket.remoteAddress ?? 'unknown'));
+  const originOf = (request: http.IncomingMessage | http2.Http2ServerRequest): CallOrigin => ({
+    socket: request.socket,
+    connection: ('stream' in request ? request.stream.session : undefined) ?? request.socket,
+  });
   const connect = connectNodeAdapter({
     routes: options.routes,
     interceptors: options.interceptors,
     contextValues: options.meterResponses
-      ? (request) => baseValues(request).set(responseMeterKey, meters.get(request))
-      : baseValues,
+      ? (request) => baseValues(originOf(request)).set(responseMeterKey, meters.get(request))
+      : (request) => baseValues(originOf(request)),
   });
 
   const handle = async (
     request: http.IncomingMessage | http2.Http2ServerRequest,
     response: http.ServerResponse | http2.Http2ServerResponse,
   ) => {
-    inFlight += 1;
-    response.on('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) for (const resolve of drained) resolve();
-    });
+    callStarted(response);
     if (draining && 'setHeader' in response && response instanceof http.ServerResponse) {
       response.setHeader('connection', 'close');
     }
     try {
       if (options.plain && (await options.plain(request, response))) return;
-      if (options.meterResponses) meters.set(request, new ResponseMeter(response));
+      if (options.meterResponses) meters.set(request, meterNodeResponse(response));
       connect(request, response);
     } catch (error) {
       options.logger.error({ err: error, listener: options.name }, 'request handler failed');
@@ -110,23 +131,51 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
 
   const h1 = http.createServer(handle);
   h1.keepAliveTimeout = 5000;
-  const h2 = http2.createServer({}, handle);
+  const h2 = http2.createServer({});
+  if (options.plain) {
+    h2.on('request', handle);
+  } else {
+    const serveStream = connectStreamHandler({
+      routes: options.routes,
+      interceptors: options.interceptors,
+      scheme: options.tls ? 'https' : 'http',
+      logger: options.logger,
+    });
+    h2.on('stream', (stream, headers) => {
+      callStarted(stream);
+      try {
+        // A stream's session is set until the stream closes, and the stream was just opened.
+        const session = stream.session!;
+        const contextValues = baseValues({ socket: session.socket as net.Socket, connection: session });
+        const meter = options.meterResponses ? new ResponseMeter() : undefined;
+        if (meter) {
+          contextValues.set(responseMeterKey, meter);
+          stream.once('close', () => meter.finish());
+        }
+        serveStream(stream, headers, { contextValues, ...(meter ? { meter } : {}) });
+      } catch (error) {
+        options.logger.error({ err: error, listener: options.name }, 'request handler failed');
+        if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      }
+    });
+  }
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
   const sockets = new Set<net.Socket>();
+  // TLS: HTTP/2 when the client offers it (ALPN), HTTP/1.1 otherwise, each to the server above.
   const secure = options.tls
-    ? http2.createSecureServer({ ...options.tls.secure, allowHTTP1: true }, handle)
+    ? tls.createServer({ ...options.tls.secure, ALPNProtocols: ['h2', 'http/1.1'] })
     : undefined;
-  // A connection's client certificate is fixed once the handshake is done (HTTP/2 forbids
-  // renegotiation; this closes it for the HTTP/1.1 fallback too), so callers may read a peer's
-  // identity once per connection.
-  secure?.on('secureConnection', (socket: tls.TLSSocket) => socket.disableRenegotiation());
-  secure?.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
+  secure?.on('secureConnection', (socket: tls.TLSSocket) => {
+    // A connection's client certificate is fixed once the handshake is done (HTTP/2 forbids
+    // renegotiation; this closes it for HTTP/1.1 too), so callers may read a peer's identity once
+    // per connection.
+    socket.disableRenegotiation();
+    if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
+    else h1.emit('connection', socket);
   });
   // Cleartext on a TLS port: only the insecure public paths, everything else is told to use TLS.
   const insecure = http.createServer(async (request, response) => {

@@ -12,23 +12,9 @@ export class ResponseMeter {
   private listeners: Array<(bytesOut: number) => void> = [];
   private done = false;
 
-  constructor(response: http.ServerResponse | http2.Http2ServerResponse) {
-    const write = response.write.bind(response) as (...args: unknown[]) => boolean;
-    const end = response.end.bind(response) as (...args: unknown[]) => unknown;
-    const count = (chunk: unknown) => {
-      if (typeof chunk === 'string') this.bytes += Buffer.byteLength(chunk);
-      else if (chunk instanceof Uint8Array) this.bytes += chunk.byteLength;
-    };
-    // Own properties shadow the prototype's methods for this one response only.
-    (response as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
-      count(chunk);
-      return write(chunk, ...rest);
-    };
-    (response as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
-      if (typeof chunk !== 'function') count(chunk);
-      return end(chunk, ...rest);
-    };
-    response.once('close', () => this.finish());
+  /** Body bytes handed to the connection. */
+  add(bytes: number): void {
+    this.bytes += bytes;
   }
 
   /** Calls `listener` with the body bytes written once the response is over (at once if it is). */
@@ -37,12 +23,35 @@ export class ResponseMeter {
     else this.listeners.push(listener);
   }
 
-  private finish(): void {
+  /** The response is over: its listeners learn what it sent. Later calls change nothing. */
+  finish(): void {
     if (this.done) return;
     this.done = true;
     for (const listener of this.listeners) listener(this.bytes);
     this.listeners = [];
   }
+}
+
+/** A meter of what `response` writes (Node's HTTP/1.1 and HTTP/2 compatibility responses). */
+export function meterNodeResponse(response: http.ServerResponse | http2.Http2ServerResponse): ResponseMeter {
+  const meter = new ResponseMeter();
+  const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+  const end = response.end.bind(response) as (...args: unknown[]) => unknown;
+  const count = (chunk: unknown) => {
+    if (typeof chunk === 'string') meter.add(Buffer.byteLength(chunk));
+    else if (chunk instanceof Uint8Array) meter.add(chunk.byteLength);
+  };
+  // Own properties shadow the prototype's methods for this one response only.
+  (response as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
+    count(chunk);
+    return write(chunk, ...rest);
+  };
+  (response as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') count(chunk);
+    return end(chunk, ...rest);
+  };
+  response.once('close', () => meter.finish());
+  return meter;
 }
 
 /** The meter of the response a call is answered on; undefined outside a listener. */

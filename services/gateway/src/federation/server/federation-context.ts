@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type http from 'node:http';
-import type http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { createContextKey, createContextValues } from '@connectrpc/connect';
-import { remoteAddressKey } from '@mosaic/platform';
+import { type CallOrigin, remoteAddressKey } from '@mosaic/platform';
 import { type IdentityProblem, type PeerIdentity, readPeerIdentity } from '../../pki/peer-identity.js';
 import type { NormalizedGrant } from './grant-access.js';
 
@@ -27,9 +25,8 @@ type PeerIdentityResult = { ok: true; identity: PeerIdentity } | { ok: false; pr
  */
 const identities = new WeakMap<object, PeerIdentityResult>();
 
-export function federationContextValues(request: http.IncomingMessage | http2.Http2ServerRequest) {
-  const socket = request.socket as TLSSocket;
-  const connection = ('stream' in request ? request.stream.session : undefined) ?? socket;
+export function federationContextValues({ socket: plain, connection }: CallOrigin) {
+  const socket = plain as TLSSocket;
   let identity = identities.get(connection);
   if (!identity) {
     identity = peerIdentityOf(socket);
