@@ -193,9 +193,19 @@ async function main(): Promise<void> {
 
   try {
     const setupStarted = performance.now();
-    const [bHandle, aStack] = await Promise.all([startStackB({ from }), startStack(requestingHost)]);
-    b = bHandle;
-    a = aStack;
+    // Both stacks are waited for even when one fails, so cleanup closes (and drops the database
+    // of) whichever did start.
+    const [bStarted, aStarted] = await Promise.allSettled([
+      startStackB({ from }),
+      startStack(requestingHost),
+    ]);
+    if (bStarted.status === 'rejected' || aStarted.status === 'rejected') {
+      if (bStarted.status === 'fulfilled') b = bStarted.value;
+      if (aStarted.status === 'fulfilled') a = aStarted.value;
+      throw bStarted.status === 'rejected' ? bStarted.reason : (aStarted as PromiseRejectedResult).reason;
+    }
+    b = bStarted.value;
+    a = aStarted.value;
     const { peer } = await a.admin.addPeer({ enrollmentUrl: b.enrollmentUrl });
     const credentials = await peerCredentials(a, peer!.id);
     const files = {
