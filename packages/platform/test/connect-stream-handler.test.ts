@@ -112,6 +112,7 @@ describe('startHttpListener, RPC-only over TLS: HTTP/2 streams served by connect
         return createContextValues();
       },
       meterResponses: true,
+      readMaxBytes: 64 * 1024,
       logger,
     });
   });
@@ -177,6 +178,31 @@ describe('startHttpListener, RPC-only over TLS: HTTP/2 streams served by connect
     }
   });
 
+  it('refuses a request message over readMaxBytes with resource_exhausted, on HTTP/2 and HTTP/1.1', async () => {
+    const service = 'x'.repeat(100 * 1024);
+    for (const client of [grpc(), connect()]) {
+      const error = await client.check({ service }).then(
+        () => expect.fail('a request over the limit must be refused'),
+        (caught: unknown) => ConnectError.from(caught),
+      );
+      expect(error.code, error.message).to.equal(Code.ResourceExhausted);
+    }
+    const overHttp1 = createClient(
+      Health,
+      createConnectTransport({ baseUrl: baseUrl(), httpVersion: '1.1', nodeOptions: { ca } }),
+    );
+    const error = await overHttp1.check({ service }).then(
+      () => expect.fail('a request over the limit must be refused'),
+      (caught: unknown) => ConnectError.from(caught),
+    );
+    expect(error.code).to.equal(Code.ResourceExhausted);
+    // No refused call stays open on the server (a client may stop sending without ending).
+    await eventually('no call is in flight on the server', () => listener.inFlight() === 0);
+    expect((await grpc().check({ service: 'mosaic.test.Switch' })).status).to.equal(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
+  });
+
   it('meters each answer: the bytes the client received, reported once the stream is over', async () => {
     const session = http2.connect(baseUrl(), { ca });
     try {
@@ -224,6 +250,85 @@ describe('startHttpListener, RPC-only over TLS: HTTP/2 streams served by connect
     const after = checks;
     await delay(1_500);
     expect(checks).to.equal(after);
+  });
+
+  it('closes a stream it answered without reading its body, however long the client keeps sending', async () => {
+    const session = http2.connect(baseUrl(), { ca });
+    session.on('error', () => {});
+    try {
+      // A content type no protocol takes: Connect answers 415 without reading the body.
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/grpc.health.v1.Health/Check',
+        'content-type': 'text/plain',
+      });
+      stream.on('error', () => {});
+      stream.on('data', () => {});
+      const status = new Promise<number>((resolve) =>
+        stream.once('response', (headers) => resolve(Number(headers[':status']))),
+      );
+      let closed = false;
+      stream.once('close', () => {
+        closed = true;
+      });
+      const chunk = Buffer.alloc(16 * 1024, 0x61);
+      const pump = setInterval(() => {
+        if (!stream.destroyed) stream.write(chunk);
+      }, 2);
+      try {
+        expect(await status).to.equal(415);
+        await eventually('the server closed the stream', () => closed, 5_000);
+      } finally {
+        clearInterval(pump);
+      }
+      await eventually('no call is in flight on the server', () => listener.inFlight() === 0);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('ends a server-streaming handler whose client left while it was producing: its finally runs', async () => {
+    let finished = false;
+    let produce = () => {};
+    const more = new Promise<void>((resolve) => {
+      produce = resolve;
+    });
+    const rpcOnly = await startHttpListener({
+      name: 'test-streaming',
+      address: { host: '127.0.0.1', port: 0 },
+      routes: (router) =>
+        router.service(Health, {
+          check: async () => ({ status: HealthCheckResponse_ServingStatus.SERVING }),
+          async *watch() {
+            try {
+              yield { status: HealthCheckResponse_ServingStatus.SERVING };
+              await more;
+              // Produced after the client has gone.
+              yield { status: HealthCheckResponse_ServingStatus.NOT_SERVING };
+              await new Promise(() => {});
+            } finally {
+              finished = true;
+            }
+          },
+        }),
+      interceptors: [],
+      logger,
+    });
+    try {
+      const abort = new AbortController();
+      const client = createClient(Health, createGrpcTransport({ baseUrl: rpcOnly.url }));
+      await (async () => {
+        for await (const message of client.watch({}, { signal: abort.signal })) {
+          expect(message.status).to.equal(HealthCheckResponse_ServingStatus.SERVING);
+          abort.abort();
+        }
+      })().catch((error: unknown) => expect(ConnectError.from(error).code).to.equal(Code.Canceled));
+      await eventually('the stream is closed on the server', () => rpcOnly.inFlight() === 0);
+      produce();
+      await eventually("the handler's finally ran", () => finished);
+    } finally {
+      await rpcOnly.close(1_000);
+    }
   });
 
   it('a client that resets a call in flight ends it on the server, which goes on serving', async () => {

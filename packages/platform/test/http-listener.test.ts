@@ -137,6 +137,20 @@ for (const mode of modes)
         });
       }
 
+      it('survives a client that connects and resets before sending a byte, and goes on serving', async () => {
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          await new Promise<void>((resolve) => {
+            const socket = net.connect(listener.address.port, '127.0.0.1', () => {
+              socket.resetAndDestroy();
+              resolve();
+            });
+          });
+        }
+        // The server sees the resets after the client is gone; give them a moment to land.
+        await delay(100);
+        expect(await protocols[0]!.check(listener.url)).to.equal('SERVING');
+      });
+
       it(
         mode.plain ? 'answers /healthz over plain HTTP' : 'answers 404 for a path that is no RPC',
         async () => {

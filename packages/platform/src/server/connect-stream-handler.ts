@@ -75,11 +75,14 @@ export function connectStreamHandler(options: {
   interceptors: Interceptor[];
   /** `https` on a TLS listener: the scheme of the URL handlers see. */
   scheme: 'http' | 'https';
+  /** Connect's limit on a request message, in bytes. */
+  readMaxBytes?: number;
   logger: Logger;
 }): ConnectStreamHandler {
   const router = createConnectRouter({
     interceptors: options.interceptors,
     acceptCompression: [compressionGzip, compressionBrotli],
+    ...(options.readMaxBytes ? { readMaxBytes: options.readMaxBytes } : {}),
   });
   options.routes(router);
   const handlers = new Map<string, UniversalHandler>(
@@ -102,12 +105,13 @@ export function connectStreamHandler(options: {
     }
     const abort = new AbortController();
     stream.once('close', () => abort.abort(closeReason(stream.rstCode ?? NGHTTP2_NO_ERROR)));
+    const body = new RequestBody(stream);
     const request: UniversalServerRequest = {
       httpVersion: '2.0',
       method: headers[':method'] ?? '',
       url: `${options.scheme}://${headers[':authority'] ?? headers.host ?? 'localhost'}${path}`,
       header: webHeaders(headers),
-      body: requestBody(stream),
+      body,
       signal: abort.signal,
       contextValues: call.contextValues,
     };
@@ -115,15 +119,23 @@ export function connectStreamHandler(options: {
     const oneMessage =
       handler.method.methodKind === 'unary' || handler.method.methodKind === 'client_streaming';
     handler(request)
-      .then((response) => writeResponse(stream, response, { oneMessage, meter: call.meter }))
+      .then(async (response) => {
+        await writeResponse(stream, response, { oneMessage, meter: call.meter });
+        // Answered before the whole request was read (a refused content type, a message over
+        // readMaxBytes): the rest is not wanted.
+        body.discardRest();
+      })
       .catch((error: unknown) => {
         if (!stream.destroyed) stream.close(NGHTTP2_INTERNAL_ERROR);
         // A peer that hung up mid-answer is not the server's failure.
         if (ConnectError.from(error).code === Code.Aborted || abort.signal.aborted) return;
-        options.logger.error(
-          { err: errorForLog(error), rpc: `${handler.service.typeName}/${handler.method.name}` },
-          'answering an RPC over HTTP/2 failed',
-        );
+        const rpc = `${handler.service.typeName}/${handler.method.name}`;
+        // A request Connect cannot even read (an :authority no URL can hold) is the client's fault.
+        if ((error as { code?: unknown }).code === 'ERR_INVALID_URL') {
+          options.logger.warn({ rpc }, 'HTTP/2 request refused: its :authority and :path make no URL');
+          return;
+        }
+        options.logger.error({ err: errorForLog(error), rpc }, 'answering an RPC over HTTP/2 failed');
       });
   };
 }
@@ -141,47 +153,108 @@ function webHeaders(headers: http2.IncomingHttpHeaders): Headers {
   return header;
 }
 
+/** Request bytes queued ahead of Connect's reading at most; the stream pauses (and HTTP/2 flow control holds the client) beyond. */
+const bodyHighWaterBytes = 64 * 1024;
+
+/** Request bytes thrown away after the answer at most, before the stream is reset. */
+const discardMaxBytes = 1024 * 1024;
+/** How long a client may go on sending a request already answered before its stream is reset. */
+const discardGraceMs = 1_000;
+
 /**
  * The request body as Connect reads it: the stream's chunks as they arrive (Connect's own limit,
- * readMaxBytes, applies as it reads them). A stream that closes before its body ended fails the read.
+ * readMaxBytes, applies as it reads them). Nothing is read until Connect asks, and reading pauses
+ * while more than `bodyHighWaterBytes` wait, so a client cannot push more than that past the
+ * window HTTP/2 flow control gives it. A stream that closes before its body ended fails the read.
  */
-function requestBody(stream: http2.ServerHttp2Stream): AsyncIterable<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let ended = false;
-  let failed: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const waiting = wake;
-    wake = undefined;
+class RequestBody implements AsyncIterable<Uint8Array> {
+  private readonly chunks: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private reading = false;
+  private discarded: number | undefined;
+  private failed: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly stream: http2.ServerHttp2Stream) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return { next: () => this.next() };
+  }
+
+  /**
+   * The answer is out, so whatever of the request is still coming is not wanted. A body never read
+   * is left to Node, which closes the stream once the answer ends (flow control holds the client
+   * meanwhile). One read in part is read on and thrown away, so the stream can end as HTTP/2
+   * expects; a client that sends more than `discardMaxBytes` of it, or is still sending after
+   * `discardGraceMs`, has the stream reset (RFC 9113 §8.1: NO_ERROR after a complete answer; the
+   * grace lets the answer's trailers leave first).
+   */
+  discardRest(): void {
+    const { stream } = this;
+    if (!this.reading || stream.destroyed || stream.readableEnded) return;
+    this.discarded = 0;
+    this.chunks.length = 0;
+    this.queued = 0;
+    stream.resume();
+    const timer = setTimeout(() => {
+      if (!stream.destroyed) stream.close(NGHTTP2_NO_ERROR);
+    }, discardGraceMs);
+    timer.unref();
+    stream.once('close', () => clearTimeout(timer));
+  }
+
+  private async next(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.reading) this.start();
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk) {
+        this.queued -= chunk.byteLength;
+        if (this.queued <= bodyHighWaterBytes && this.stream.isPaused()) this.stream.resume();
+        return { done: false, value: chunk };
+      }
+      if (this.failed) throw this.failed;
+      if (this.ended) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private start(): void {
+    const { stream } = this;
+    this.reading = true;
+    if (stream.destroyed && !stream.readableEnded) this.fail();
+    stream.on('data', (chunk: Buffer) => {
+      if (this.discarded !== undefined) {
+        this.discarded += chunk.byteLength;
+        if (this.discarded > discardMaxBytes) stream.close(NGHTTP2_CANCEL);
+        return;
+      }
+      this.chunks.push(chunk);
+      this.queued += chunk.byteLength;
+      if (this.queued > bodyHighWaterBytes) stream.pause();
+      this.notify();
+    });
+    stream.once('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.once('close', () => {
+      if (!this.ended) this.fail();
+      this.notify();
+    });
+  }
+
+  private fail(): void {
+    this.failed ??= new ConnectError('the request stream closed before its body ended', Code.Aborted);
+  }
+
+  private notify(): void {
+    const waiting = this.wake;
+    this.wake = undefined;
     waiting?.();
-  };
-  stream.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
-    notify();
-  });
-  stream.once('end', () => {
-    ended = true;
-    notify();
-  });
-  stream.once('close', () => {
-    if (!ended) failed ??= new ConnectError('the request stream closed before its body ended', Code.Aborted);
-    notify();
-  });
-  return {
-    [Symbol.asyncIterator]: () => ({
-      async next(): Promise<IteratorResult<Uint8Array>> {
-        for (;;) {
-          const chunk = chunks.shift();
-          if (chunk) return { done: false, value: chunk };
-          if (failed) throw failed;
-          if (ended) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-      },
-    }),
-  };
+  }
 }
 
 /** Headers or trailers for `stream.respond` / `stream.sendTrailers`, from Connect's Headers. */
@@ -190,6 +263,9 @@ function nodeHeaders(headers: Headers | undefined, status?: number): http2.Outgo
   headers?.forEach((value, name) => {
     out[name] = value;
   });
+  // The one header whose values may not be joined with commas.
+  const cookies = headers?.getSetCookie() ?? [];
+  if (cookies.length > 0) out['set-cookie'] = cookies;
   return out;
 }
 
@@ -210,7 +286,7 @@ async function writeResponse(
     if (options.oneMessage && body) {
       for (; chunk && !chunk.done; chunk = await body.next()) pending.push(chunk.value);
     }
-    if (stream.destroyed) return;
+    if (gone(stream)) return;
     const trailer = response.trailer;
     stream.respond(nodeHeaders(response.header, response.status), { waitForTrailers: trailer !== undefined });
     if (trailer) stream.once('wantTrailers', () => stream.sendTrailers(nodeHeaders(trailer)));
@@ -221,18 +297,24 @@ async function writeResponse(
       return;
     }
     for (; chunk && !chunk.done; chunk = await body!.next()) {
+      // The client left: stop taking messages; returning the body ends the handler (its finally runs).
+      if (gone(stream)) return;
       options.meter?.add(chunk.value.byteLength);
       if (!stream.write(chunk.value)) await drained(stream);
-      if (stream.destroyed) return;
     }
-    stream.end();
+    if (!gone(stream)) stream.end();
   } finally {
     await body?.return?.();
   }
 }
 
-/** Resolves once the stream can take more, or is gone. */
+function gone(stream: http2.ServerHttp2Stream): boolean {
+  return stream.destroyed || stream.closed;
+}
+
+/** Resolves once the stream can take more, or is gone (at once if it already is). */
 function drained(stream: http2.ServerHttp2Stream): Promise<void> {
+  if (gone(stream)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       stream.off('drain', done);

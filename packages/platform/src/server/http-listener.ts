@@ -13,6 +13,7 @@ import {
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { ListenAddress } from '../config/config-types.js';
 import { formatListenAddress } from '../config/listen-address.js';
+import { errorForLog } from '../log/error-for-log.js';
 import type { Logger } from '../log/logger.js';
 import { connectStreamHandler } from './connect-stream-handler.js';
 import { meterNodeResponse, ResponseMeter, responseMeterKey } from './response-meter.js';
@@ -37,6 +38,11 @@ export interface HttpListenerOptions {
   tls?: { secure: http2.SecureServerOptions; insecure?: PlainHandler };
   /** Values handlers see in their context, read from the call's connection (default: the remote address). */
   contextValues?: (origin: CallOrigin) => ContextValues;
+  /**
+   * The largest request message a call may send, in bytes (Connect's readMaxBytes; its default is
+   * 4 GiB). Larger ones are refused with resource_exhausted before they are buffered whole.
+   */
+  readMaxBytes?: number;
   /** Count each response's body bytes for interceptors (`responseMeterKey`); off where nothing reads them. */
   meterResponses?: boolean;
   logger: Logger;
@@ -69,6 +75,10 @@ export interface CallOrigin {
 }
 
 const http2Preface = Buffer.from('PRI * HTTP/2.0\r\n');
+/** HTTP/2 streams open at once per connection, at most (as Go's and nginx's defaults, roughly). */
+const maxStreamsPerConnection = 256;
+/** How long a new connection may wait before its first byte. */
+const firstByteTimeoutMs = 10_000;
 
 /** The peer address of the connection a call came in on (for per-source limits and logs). */
 export const remoteAddressKey = createContextKey<string>('unknown', { description: 'remote address' });
@@ -103,6 +113,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   const connect = connectNodeAdapter({
     routes: options.routes,
     interceptors: options.interceptors,
+    ...(options.readMaxBytes ? { readMaxBytes: options.readMaxBytes } : {}),
     contextValues: options.meterResponses
       ? (request) => baseValues(originOf(request)).set(responseMeterKey, meters.get(request))
       : (request) => baseValues(originOf(request)),
@@ -131,13 +142,16 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
 
   const h1 = http.createServer(handle);
   h1.keepAliveTimeout = 5000;
-  const h2 = http2.createServer({});
+  // Streams one connection may have open at once (Node's default is 2^32 - 1): what a refused or
+  // slow call holds is bounded per connection.
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: maxStreamsPerConnection } });
   if (options.plain) {
     h2.on('request', handle);
   } else {
     const serveStream = connectStreamHandler({
       routes: options.routes,
       interceptors: options.interceptors,
+      ...(options.readMaxBytes ? { readMaxBytes: options.readMaxBytes } : {}),
       scheme: options.tls ? 'https' : 'http',
       logger: options.logger,
     });
@@ -195,7 +209,17 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<R
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    // Until a server takes the socket over nothing else listens for its errors, and an error
+    // without a listener ends the process: a client that connects and resets must not.
+    socket.on('error', (error) =>
+      options.logger.debug({ err: errorForLog(error), listener: options.name }, 'connection error'),
+    );
+    // A connection that never says which protocol it speaks is not kept open.
+    const silent = () => socket.destroy();
+    socket.setTimeout(firstByteTimeoutMs, silent);
     socket.once('data', (head: Buffer) => {
+      socket.setTimeout(0);
+      socket.off('timeout', silent);
       socket.pause();
       socket.unshift(head);
       if (secure) {

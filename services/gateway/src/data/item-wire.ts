@@ -209,6 +209,12 @@ function fieldCodec(schema: DescMessage, field: DescField, value: Value | undefi
         write: (writer, row) => {
           const ms = of(row);
           if (ms === null) return;
+          // 'infinity' and '-infinity' are timestamptz values no google.protobuf.Timestamp holds.
+          if (!Number.isFinite(ms)) {
+            throw new RangeError(
+              `item-wire: ${schema.typeName}.${field.name} is ${ms}, which no Timestamp holds`,
+            );
+          }
           const seconds = secondsOf(ms);
           const nanos = nanosOf(ms, seconds);
           writer.varint(tag);

@@ -9,10 +9,14 @@
 
 /** Bytes of `value` as an unsigned varint (uint32 range, or any non-negative safe integer). */
 export function varintSize(value: number): number {
-  if (value < 0x80) return 1;
-  if (value < 0x4000) return 2;
-  if (value < 0x200000) return 3;
-  if (value < 0x10000000) return 4;
+  // `value | 0` is `value` only for an integer below 2^31: the common case, compared at once.
+  if (value >= 0 && (value | 0) === value) {
+    if (value < 0x80) return 1;
+    if (value < 0x4000) return 2;
+    if (value < 0x200000) return 3;
+    return value < 0x10000000 ? 4 : 5;
+  }
+  requireVarint(value);
   let size = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 128);
@@ -33,7 +37,7 @@ export function delimitedSize(tag: number, length: number): number {
 
 function putVarint(buffer: Buffer, offset: number, value: number): number {
   // Below 2^31 with integer operations: `%` and division on a double are far slower.
-  if (value < 0x80000000) {
+  if (value >= 0 && (value | 0) === value) {
     while (value > 0x7f) {
       buffer[offset++] = (value & 0x7f) | 0x80;
       value >>>= 7;
@@ -41,6 +45,7 @@ function putVarint(buffer: Buffer, offset: number, value: number): number {
     buffer[offset++] = value;
     return offset;
   }
+  requireVarint(value);
   while (value >= 0x80) {
     buffer[offset++] = (value % 128) | 0x80;
     value = Math.floor(value / 128);
@@ -49,8 +54,20 @@ function putVarint(buffer: Buffer, offset: number, value: number): number {
   return offset;
 }
 
+/**
+ * Refuses what no varint holds: the loops above would never end on Infinity (a timestamptz of
+ * 'infinity' reads as one) and would write garbage for a fraction or a negative number.
+ */
+function requireVarint(value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`wire writer: ${value} is not a non-negative safe integer, so no varint holds it`);
+  }
+}
+
 /** Nested messages open at once, at most (Item in a repeated field, a resource message, Owner). */
 const maxDepth = 8;
+/** Strings longer than this (in UTF-16 units) are measured before they are written. */
+const longString = 16 * 1024;
 /** A scratch buffer grown past this is let go after the page that needed it. */
 const keptBytes = 4 * 1024 * 1024;
 
@@ -76,6 +93,9 @@ export class WireWriter {
   }
 
   int64(value: number): void {
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`wire writer: ${value} is not a safe integer, so no int64 varint holds it`);
+    }
     if (value >= 0) {
       this.varint(value);
       return;
@@ -91,8 +111,9 @@ export class WireWriter {
 
   /** A string field: tag, UTF-8 byte length, bytes (lone surrogates as U+FFFD, as TextEncoder does). */
   string(tag: number, value: string): void {
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    const most = 3 * value.length;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8; a long string is measured instead, so a large
+    // ASCII body does not reserve three times its size.
+    const most = value.length > longString ? Buffer.byteLength(value) : 3 * value.length;
     this.ensure(10 + 10 + most);
     this.offset = putVarint(this.buffer, this.offset, tag);
     const guess = varintSize(value.length);

@@ -131,6 +131,21 @@ describe('gateway data: items written straight to the wire (item-wire)', () => {
     expect(direct('notes', [note]).equals(reflective('notes', [note]))).to.equal(true);
   });
 
+  it("refuses a timestamp no Timestamp holds ('infinity' reads as Infinity), and writes the next page whole", () => {
+    const rng = random(9);
+    const layout = resourceColumns.api_keys;
+    for (const infinite of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const bad = [...row('api_keys', rng)];
+      bad[layout.at.expires_at_ms] = infinite;
+      expect(() => direct('api_keys', [row('api_keys', rng), bad])).to.throw(
+        RangeError,
+        /ApiKey\.expires_at is -?Infinity, which no Timestamp holds/,
+      );
+    }
+    const good = row('api_keys', rng);
+    expect(direct('api_keys', [good]).equals(reflective('api_keys', [good]))).to.equal(true);
+  });
+
   it('decodes to the very message itemToProto describes, every field set', () => {
     const layout = resourceColumns.credentials;
     const full: Record<string, unknown> = {

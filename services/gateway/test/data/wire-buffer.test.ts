@@ -29,6 +29,9 @@ const strings = [
   'é'.repeat(8191),
   'é'.repeat(8192),
   '✓'.repeat(6000),
+  // Past 16K UTF-16 units a string is measured before it is written.
+  'x'.repeat(20_000),
+  'é'.repeat(17_000),
 ];
 const numbers = [0, 1, 127, 128, 16_383, 16_384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER];
 
@@ -54,7 +57,8 @@ function both(seed: number, writer: WireWriter): { ours: Buffer; theirs: Buffer 
       writer.varint(value);
       reference.tag(field, WireType.Varint).uint64(value);
     } else if (choice < 0.6) {
-      const value = -pick(numbers) - 1;
+      // int64 values the writer takes: safe integers (timestamps' seconds are).
+      const value = Math.max(-Number.MAX_SAFE_INTEGER, -pick(numbers) - 1);
       writer.varint((field << 3) | WireType.Varint);
       writer.int64(value);
       reference.tag(field, WireType.Varint).int64(value);
@@ -89,6 +93,20 @@ describe('gateway data: the one-pass wire writer (wire-buffer)', () => {
     for (const value of [...numbers, 0x7f, 0x3fff, 0x1fffff, 0x200000, 0xfffffff, 0x10000000]) {
       expect(varintSize(value), String(value)).to.equal(new BinaryWriter().uint64(value).finish().length);
     }
+  });
+
+  it('refuses what no varint holds (Infinity, NaN, fractions, negatives, unsafe integers), and starts clean after', () => {
+    const writer = new WireWriter();
+    for (const value of [Number.POSITIVE_INFINITY, Number.NaN, 2 ** 53, 2 ** 31 + 0.5, -1]) {
+      expect(() => writer.varint(value), String(value)).to.throw(RangeError, /no varint holds it/);
+      writer.reset();
+    }
+    for (const value of [Number.NEGATIVE_INFINITY, Number.NaN, -(2 ** 53), 0.5]) {
+      expect(() => writer.int64(value), String(value)).to.throw(RangeError, /no int64 varint holds it/);
+      writer.reset();
+    }
+    writer.varint(2 ** 40);
+    expect(writer.take()).to.deep.equal(Buffer.from(new BinaryWriter().uint64(2 ** 40).finish()));
   });
 
   it('refuses to hand out a message with a field still open, and an end() without a begin()', () => {

@@ -26,6 +26,8 @@ const policy = policyForService(FederationService, { kind: 'public' });
 /** SPEC §3: a CRL change reaches the handshake within 60 s even if the announcement is lost. */
 const crlPollMs = 30_000;
 const crlChangedChannel = 'ca:crl-changed';
+/** The largest request message a peer may send. */
+const federationReadMaxBytes = 1024 * 1024;
 
 export interface FederationListener {
   listener: RunningListener;
@@ -71,6 +73,8 @@ export async function startFederationListener(deps: {
       secure: { ...secureContext(), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
     },
     contextValues: federationContextValues,
+    // A federation request is a few bytes (a List, Get or Search) or a CSR: nothing near this.
+    readMaxBytes: federationReadMaxBytes,
     // The audit records each answer's bytes as sent.
     meterResponses: true,
     routes: (router) => router.service(FederationService, deps.api),
