@@ -538,7 +538,7 @@ for (const svc of mosaicServices) {
       // The gateway's image sizes V8's heap (its CPU and memory targets, BENCHMARKS.md).
       const nodeFlags =
         svc.name === 'gateway'
-          ? ['--max-semi-space-size=8', '--heap-growing-percent=80', '--max-old-space-size=160']
+          ? ['--max-semi-space-size=8', '--heap-growing-percent=60', '--max-old-space-size=160']
           : [];
       expect(cmd).to.deep.equal(['node', ...nodeFlags, 'cli/bin/run.js', 'serve', `--target=${svc.name}`]);
     });
