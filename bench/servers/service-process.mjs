@@ -5,7 +5,7 @@
  * the gateway's CPU time and memory are the service's alone (a loader adds tens of MB of caches).
  *
  * Forked with IPC by stack-b-process.ts. Parent → child: first `{type: 'start', options}` with
- * {target, configEnv, secrets, redisPrefix} (over IPC, never in argv, where `ps` would show the
+ * {target, configEnv, secrets} (over IPC, never in argv, where `ps` would show the
  * secrets), then `{type: 'usage', resetPeak}`, `{type: 'shutdown'}`. Child → parent:
  * `{type: 'ready', internalUrl, adminUrl}`, `{type: 'usage', ...}`, `{type: 'failed', message}`.
  * Closes on shutdown, SIGTERM or when the parent goes away.
@@ -13,7 +13,7 @@
 import { createLogger, loadConfig } from '@mosaic/platform';
 import { runTarget } from '@mosaic/server';
 
-/** @typedef {{ target: 'ca' | 'grants' | 'audit' | 'gateway', configEnv: Record<string, string>, secrets: Record<string, string>, redisPrefix: string }} ServiceOptions */
+/** @typedef {{ target: 'ca' | 'grants' | 'audit' | 'gateway', configEnv: Record<string, string>, secrets: Record<string, string> }} ServiceOptions */
 
 // RSS sampled every 100 ms: the peak of the window being measured (reset by the parent).
 let peakRss = process.memoryUsage.rss();
@@ -75,7 +75,6 @@ async function start(options) {
       target: options.target,
       config: loadConfig({ env: options.configEnv }),
       env: options.secrets,
-      redisPrefix: options.redisPrefix,
       logger: createLogger({ service: `bench-${options.target}`, level: 'warn' }),
     });
     process.send?.({ type: 'ready', internalUrl: running.internalUrl, adminUrl: running.adminUrl ?? '' });

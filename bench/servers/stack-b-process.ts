@@ -64,7 +64,10 @@ function startService(
   const child = fork(new URL('./service-process.mjs', import.meta.url), [], { execArgv: nodeFlags(target) });
   services.set(target, child);
   // Over IPC, not argv: the secrets must not show in the process list.
-  child.send({ type: 'start', options: { target, configEnv, secrets, redisPrefix: prefix } });
+  child.send({
+    type: 'start',
+    options: { target, configEnv: { ...configEnv, MOSAIC_VALKEY_PREFIX: prefix }, secrets },
+  });
   return new Promise((resolve, reject) => {
     child.on(
       'message',

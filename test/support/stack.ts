@@ -50,6 +50,8 @@ export async function startStack(
       MOSAIC_STORAGE_TIER: options.tier ?? 'federated',
       DATABASE_URL: db.url,
       VALKEY_URL: redisUrl,
+      // In the config, not beside it: a target started again from this config (a restart) shares it.
+      MOSAIC_VALKEY_PREFIX: prefix,
       MOSAIC_MEMORY_TYPE: 'keyword',
       MOSAIC_DATA_DIR: dataDir.path,
       MOSAIC_LISTEN: `${host}:0`,
@@ -65,7 +67,6 @@ export async function startStack(
       target: 'all',
       config,
       env,
-      redisPrefix: prefix,
       logger: createLogger({
         service: `stack-${host}`,
         level: process.env.MOSAIC_TEST_LOG_LEVEL ?? 'silent',

@@ -53,8 +53,6 @@ export interface RunningTarget {
 export interface RunTargetOptions {
   target: Target;
   config: MosaicConfig;
-  /** Key prefix for Valkey (tests isolate runs with a random one). */
-  redisPrefix?: string;
   /** Where secrets come from; the process environment unless given. */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
@@ -129,7 +127,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
     config.queue.type === 'bullmq'
       ? createBullmqAdapters({
           url: config.queue.url,
-          prefix: options.redisPrefix ?? config.queue.prefix,
+          prefix: config.queue.prefix,
           connectionName: `mosaic-${target}`,
         })
       : createLocalAdapters();

@@ -15,7 +15,7 @@ import {
 } from '../../../test/support/mosaic-process.js';
 import { startPasswordPostgres } from '../../../test/support/password-postgres.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
-import { redisUrl } from '../../../test/support/redis.js';
+import { deletePrefix, randomPrefix, redisUrl } from '../../../test/support/redis.js';
 import { runTarget } from '../src/run-target.js';
 
 describe('boot and shutdown safety', function () {
@@ -59,11 +59,13 @@ describe('boot and shutdown safety', function () {
   });
 
   it('two whole replicas (runTarget --target=audit) starting together both come up on one migrated schema', async () => {
+    const prefix = randomPrefix();
     const config = loadConfig({
       env: {
         MOSAIC_STORAGE_TIER: 'federated',
         DATABASE_URL: db.url,
         VALKEY_URL: redisUrl,
+        MOSAIC_VALKEY_PREFIX: prefix,
         MOSAIC_MEMORY_TYPE: 'keyword',
         MOSAIC_DATA_DIR: dataDir.path,
         MOSAIC_LISTEN: '127.0.0.1:0',
@@ -77,6 +79,7 @@ describe('boot and shutdown safety', function () {
       await Promise.all(replicas.map((replica) => replica.close()));
     } finally {
       delete process.env.MOSAIC_INTERNAL_KEY;
+      await deletePrefix(prefix);
     }
     const rows = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM audit.migrations');
     expect(rows[0]!.n).to.equal(String(auditModule.migrations.length));
@@ -134,6 +137,7 @@ describe('boot and shutdown safety', function () {
       expect(gateway.stdout).to.include('"listener":"admin","msg":"listener closed"');
     } finally {
       await gateway.stop('SIGKILL');
+      await deletePrefix(env.MOSAIC_VALKEY_PREFIX!);
       silent.close();
     }
   });

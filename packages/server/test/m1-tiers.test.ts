@@ -44,6 +44,13 @@ async function doctor(
 
 describe('M1 tiers', function () {
   this.timeout(120_000);
+  // Each federated run's own Valkey prefix, removed at the end (never another run's keys).
+  const prefixes = new Set<string>();
+  const federated = (options: Parameters<typeof federatedEnv>[0]) => {
+    const env = federatedEnv(options);
+    prefixes.add(env.MOSAIC_VALKEY_PREFIX!);
+    return env;
+  };
 
   describe('federated tier', () => {
     let db: TestDatabase;
@@ -54,7 +61,7 @@ describe('M1 tiers', function () {
     beforeEach(async () => {
       db = await createTestDatabase();
       dataDir = await tempDir();
-      env = federatedEnv({ databaseUrl: db.url, dataDir: dataDir.path });
+      env = federated({ databaseUrl: db.url, dataDir: dataDir.path });
     });
 
     afterEach(async () => {
@@ -174,7 +181,7 @@ describe('M1 tiers', function () {
         it(`${testCase.name} (--target=${target})`, async () => {
           const result = await runCli(
             ['serve', `--target=${target}`],
-            federatedEnv({
+            federated({
               databaseUrl: testCase.env.DATABASE_URL,
               dataDir: dataDir.path,
               extra: testCase.env,
@@ -212,7 +219,7 @@ describe('M1 tiers', function () {
     });
 
     const withMemory = (memory: string) =>
-      federatedEnv({ databaseUrl: db.url, dataDir: dataDir.path, extra: { MOSAIC_MEMORY_TYPE: memory } });
+      federated({ databaseUrl: db.url, dataDir: dataDir.path, extra: { MOSAIC_MEMORY_TYPE: memory } });
 
     it('M1-3: green on the embedded store, which has pgvector', async () => {
       const env = cleanEnv({
@@ -257,7 +264,6 @@ describe('M1 tiers', function () {
   });
 
   after(async () => {
-    // Queues of the federated runs live under the default prefix; nothing else of theirs persists.
-    await deletePrefix('mosaic-test-');
+    for (const prefix of prefixes) await deletePrefix(prefix);
   });
 });

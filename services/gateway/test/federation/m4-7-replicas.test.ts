@@ -30,6 +30,7 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
         MOSAIC_STORAGE_TIER: 'federated',
         DATABASE_URL: db.url,
         VALKEY_URL: redisUrl,
+        MOSAIC_VALKEY_PREFIX: prefix,
         MOSAIC_MEMORY_TYPE: 'keyword',
         MOSAIC_DATA_DIR: dataDir.path,
         MOSAIC_LISTEN: '127.0.0.3:0',
@@ -44,7 +45,6 @@ describe('M4-7, M4-8: B in microservices mode (ca, grants, audit, two gateways) 
       target,
       config,
       env,
-      redisPrefix: prefix,
       logger: createLogger({ service: target, level: 'silent' }),
     });
     running.push(target_);
