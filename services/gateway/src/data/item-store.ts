@@ -468,7 +468,6 @@ export function listVisibleStatement(options: ListVisibleOptions): {
 }
 
 /** $1-$5 of `visibleItems`. */
-
 function visibilityParams(
   options: { resource: ResourceName; userId: string; access: ItemAccess },
   filter: ItemListFilter,

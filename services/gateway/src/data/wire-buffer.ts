@@ -30,11 +30,6 @@ export function int64Size(value: number): number {
   return value < 0 ? 10 : varintSize(value);
 }
 
-/** Bytes of a length-delimited field's payload of `length` bytes, tag and length prefix included. */
-export function delimitedSize(tag: number, length: number): number {
-  return varintSize(tag) + varintSize(length) + length;
-}
-
 function putVarint(buffer: Buffer, offset: number, value: number): number {
   // Below 2^31 with integer operations: `%` and division on a double are far slower.
   if (value >= 0 && (value | 0) === value) {
@@ -80,11 +75,6 @@ export class WireWriter {
 
   constructor(private readonly initialBytes = 64 * 1024) {
     this.buffer = Buffer.allocUnsafe(initialBytes);
-  }
-
-  /** Bytes written since the last `take`. */
-  get length(): number {
-    return this.offset;
   }
 
   varint(value: number): void {
