@@ -49,6 +49,32 @@ async function mosaic<T>(stack: ProcessStack, args: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T;
 }
 
+interface Onboarded {
+  user: { id: string };
+  created: { grant: { id: string; status: string }; enrollmentUrl: string; caFingerprint: string };
+  added: Awaited<ReturnType<typeof runCli>>;
+}
+
+/** B creates alice and a grant for A; A runs `peer add` with the enrollment URL. */
+async function onboardAlice(a: ProcessStack, b: ProcessStack): Promise<Onboarded> {
+  const { user } = await mosaic<{ user: { id: string } }>(b, ['user', 'create', 'alice']);
+  const scopeFile = path.join(b.dataDir.path, 'scope.json');
+  await writeFile(scopeFile, JSON.stringify({ resources: ['tasks', 'notes', 'memory'] }));
+  const created = await mosaic<Onboarded['created']>(b, [
+    'federation',
+    'grant',
+    'create',
+    '--user',
+    user.id,
+    '--peer',
+    '127.0.0.2',
+    '--scope-file',
+    scopeFile,
+  ]);
+  const added = await runCli(['federation', 'peer', 'add', created.enrollmentUrl, '--json'], a.env);
+  return { user, created, added };
+}
+
 describe('M2-6 onboarding through the real CLI, two gateway processes (e2e)', function () {
   this.timeout(180_000);
   let a: ProcessStack;
@@ -70,28 +96,19 @@ describe('M2-6 onboarding through the real CLI, two gateway processes (e2e)', fu
     await workspace?.remove();
   });
 
-  it('M2-6 / AC-1: peer add <url> on A yields an active peer with a valid certificate and sealed key; the grant on B turns active', async () => {
-    const { user } = await mosaic<{ user: { id: string } }>(b, ['user', 'create', 'alice']);
-    const scopeFile = path.join(b.dataDir.path, 'scope.json');
-    await writeFile(scopeFile, JSON.stringify({ resources: ['tasks', 'notes', 'memory'] }));
-    const created = await mosaic<{
-      grant: { id: string; status: string };
-      enrollmentUrl: string;
-      caFingerprint: string;
-    }>(b, [
-      'federation',
-      'grant',
-      'create',
-      '--user',
-      user.id,
-      '--peer',
-      '127.0.0.2',
-      '--scope-file',
-      scopeFile,
-    ]);
-    expect(created.grant.status).to.equal('pending');
+  /**
+   * Onboarding runs once, on first use, so each test can ask for it and still run alone
+   * under a --grep that picks only it.
+   */
+  let onboarding: Promise<Onboarded> | undefined;
+  const onboard = (): Promise<Onboarded> => {
+    onboarding ??= onboardAlice(a, b);
+    return onboarding;
+  };
 
-    const added = await runCli(['federation', 'peer', 'add', created.enrollmentUrl, '--json'], a.env);
+  it('M2-6 / AC-1: peer add <url> on A yields an active peer with a valid certificate and sealed key; the grant on B turns active', async () => {
+    const { user, created, added } = await onboard();
+    expect(created.grant.status).to.equal('pending');
     expect(added.code, added.stderr).to.equal(0);
     expect(added.stdout + added.stderr).not.to.include(
       new URL(created.enrollmentUrl).searchParams.get('token')!,
@@ -152,8 +169,7 @@ describe('M2-6 onboarding through the real CLI, two gateway processes (e2e)', fu
   });
 
   it("mosaic federation audit --json shows the grant's trail, and --outcome filters it", async () => {
-    const { grants } = await mosaic<{ grants: Array<{ id: string }> }>(b, ['federation', 'grant', 'list']);
-    const grantId = grants[0]!.id;
+    const grantId = (await onboard()).created.grant.id;
     let verbs: string[] = [];
     for (let attempt = 0; attempt < 100 && !verbs.includes('enroll'); attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
