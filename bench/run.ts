@@ -2,6 +2,7 @@
  * Benchmark orchestrator (issue 6: L1 transport and L2 data ceilings, nginx, scenario 4).
  *
  *   node --conditions=mosaic-source --import tsx bench/run.ts [--quick] [--scenario=l1|l2|nginx|ours]
+ *     [--rounds=N] [--duration-ms=N] [--concurrency=N,N…]
  *
  * Starts what it needs on loopback (stack B in its own process, the requesting stack A in this one,
  * the L1 and L2 servers, nginx and its backend each in its own process), drives each scenario from
@@ -66,11 +67,19 @@ function parseArgs(argv: readonly string[]): Args {
     return value === undefined ? undefined : Number(value);
   };
   const preset = argv.includes('--quick') ? modes.quick : modes.full;
-  // --rounds=N and --duration-ms=N override the preset (for short trial runs).
+  // --rounds=N, --duration-ms=N and --concurrency=N[,N…] override the preset (for short trial runs).
+  const concurrencyArg = argv.find((arg) => arg.startsWith('--concurrency='))?.slice('--concurrency='.length);
+  const concurrencies = concurrencyArg?.split(',').map(Number);
+  if (concurrencies?.some((value) => !Number.isInteger(value) || value < 1)) {
+    throw new Error(
+      `--concurrency=${concurrencyArg}: expected positive integers separated by commas, e.g. 16,64`,
+    );
+  }
   const mode = {
     ...preset,
     rounds: number('rounds') ?? preset.rounds,
     durationMs: number('duration-ms') ?? preset.durationMs,
+    concurrencies: concurrencies ?? preset.concurrencies,
   };
   const fromArg = argv.find((arg) => arg.startsWith('--from='))?.slice('--from='.length) ?? 'dist';
   if (fromArg !== 'dist' && fromArg !== 'source') {
