@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { tempDir } from '../../../test/support/mosaic-process.js';
-import { memoryTypes, tiers } from '../src/config/config-types.js';
+import { memoryTypes, peerCompressions, tiers } from '../src/config/config-types.js';
 import { defaultPostgresUrl, defaultRedisUrl, loadConfig } from '../src/config/load-config.js';
 import { type ConfigError, isConfigError } from '../src/errors/index.js';
 
@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       expect(config.listen.admin).to.deep.equal({ host: '127.0.0.1', port: 8080 });
       expect(config.listen.federation).to.deep.equal({ host: '0.0.0.0', port: 8443 });
       expect(config.listen.enrollment).to.deep.equal({ host: '0.0.0.0', port: 8444 });
+      expect(config.peerCompression).to.equal('none');
     });
 
     it('federated with DATABASE_URL and VALKEY_URL: PostgreSQL and BullMQ at those URLs, pgvector memory', async () => {
@@ -103,6 +104,14 @@ describe('loadConfig', () => {
       });
       expect(config.memory).to.deep.equal({ type: 'pgvector' });
       expect(config.listen.internal).to.deep.equal({ host: '127.0.0.1', port: 9999 });
+    });
+
+    it('peerCompression from the file, and MOSAIC_PEER_COMPRESSION over it', async () => {
+      const { dir } = await configDir({ peerCompression: 'gzip' });
+      expect(loadConfig({ env: {}, cwd: dir }).peerCompression).to.equal('gzip');
+      expect(loadConfig({ env: { MOSAIC_PEER_COMPRESSION: 'none' }, cwd: dir }).peerCompression).to.equal(
+        'none',
+      );
     });
 
     it('the environment overrides the file', async () => {
@@ -188,6 +197,20 @@ describe('loadConfig', () => {
         valid: memoryTypes,
         message: /^memory\.type \(MOSAIC_MEMORY_TYPE\) is "faiss", which is not valid\.$/,
         remedy: 'Use one of: pgvector, keyword.',
+      },
+      {
+        name: 'peer compression from MOSAIC_PEER_COMPRESSION',
+        env: { MOSAIC_PEER_COMPRESSION: 'br' },
+        valid: peerCompressions,
+        message: /^peerCompression \(MOSAIC_PEER_COMPRESSION\) is "br", which is not valid\.$/,
+        remedy: 'Use one of: none, gzip.',
+      },
+      {
+        name: 'peer compression from the file',
+        file: { peerCompression: 'br' },
+        valid: peerCompressions,
+        message: /mosaic\.config\.json is invalid: peerCompression must be one of none, gzip\.$/,
+        remedy: 'Correct the listed settings.',
       },
       {
         name: 'memory type from the file',

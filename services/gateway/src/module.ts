@@ -119,7 +119,7 @@ export const gatewayModule: ServiceModule = {
     const query = queryApi({
       dataSource: deps.dataSource,
       items: new VisibleItemViews(itemStore),
-      clients: new PeerClients(sealer),
+      clients: new PeerClients(sealer, config.peerCompression),
     });
     const enrollment = new EnrollmentHandler({
       grants,

@@ -1,4 +1,4 @@
-import { memoryTypes, queueTypes, storageTypes, tiers } from './config-types.js';
+import { memoryTypes, peerCompressions, queueTypes, storageTypes, tiers } from './config-types.js';
 
 const listen = { type: 'string', minLength: 3 } as const;
 
@@ -52,6 +52,7 @@ export const configFileSchema = {
       },
     },
     publicHostname: { type: 'string', minLength: 1, maxLength: 253 },
+    peerCompression: { enum: [...peerCompressions] },
     clientCertLifetimeDays: { type: 'integer', minimum: 1, maximum: 397 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     probeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
@@ -68,6 +69,7 @@ export interface ConfigFile {
   listen?: { internal?: string; admin?: string; federation?: string; enrollment?: string };
   services?: { ca?: string; grants?: string; audit?: string; gateway?: string };
   publicHostname?: string;
+  peerCompression?: string;
   clientCertLifetimeDays?: number;
   logLevel?: string;
   probeTimeoutMs?: number;

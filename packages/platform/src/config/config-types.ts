@@ -10,6 +10,10 @@ export type QueueType = (typeof queueTypes)[number];
 export const memoryTypes = ['pgvector', 'keyword'] as const;
 export type MemoryType = (typeof memoryTypes)[number];
 
+/** What this gateway asks its peers to compress their answers with. */
+export const peerCompressions = ['none', 'gzip'] as const;
+export type PeerCompression = (typeof peerCompressions)[number];
+
 export const serviceNames = ['ca', 'grants', 'audit', 'gateway'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
@@ -52,6 +56,12 @@ export interface MosaicConfig {
    * federation for demos. Never on in production; the federated tier serves it regardless.
    */
   devMode: boolean;
+  /**
+   * Whether this gateway asks its peers to gzip their answers. `none` by default: on a LAN or a
+   * fast link, compressing a 13 KB page of 100 items (and inflating it) takes longer than sending
+   * it whole (BENCHMARKS.md, fan-out); `gzip` is for slow links between gateways.
+   */
+  peerCompression: PeerCompression;
   /** Lifetime of issued client certificates (SPEC §3: 30 days by default). */
   clientCertLifetimeDays: number;
   /** Where the other services are, in microservices mode. */

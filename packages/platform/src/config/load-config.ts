@@ -9,6 +9,8 @@ import {
   type MemoryType,
   type MosaicConfig,
   memoryTypes,
+  type PeerCompression,
+  peerCompressions,
   type QueueConfig,
   type StorageConfig,
   type Tier,
@@ -81,6 +83,11 @@ export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
     },
     publicHostname:
       env.MOSAIC_PUBLIC_HOSTNAME ?? file.publicHostname ?? (wildcard ? os.hostname() : enrollment.host),
+    peerCompression: pickEnum<PeerCompression>(
+      env.MOSAIC_PEER_COMPRESSION ?? file.peerCompression ?? 'none',
+      peerCompressions,
+      'peerCompression (MOSAIC_PEER_COMPRESSION)',
+    ),
     clientCertLifetimeDays: file.clientCertLifetimeDays ?? 30,
     devMode: env.MOSAIC_DEV === '1' || env.MOSAIC_DEV === 'true',
     serviceUrls: {

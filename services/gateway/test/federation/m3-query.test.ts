@@ -2,17 +2,20 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { QueryService, QueryVerb, SourceStatus } from '@mosaic/contracts/v1/query_pb';
-import { createServiceDataSource } from '@mosaic/platform';
+import { createServiceDataSource, Sealer } from '@mosaic/platform';
 import { expect } from 'chai';
 import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
+import { PeerClients } from '../../src/federation/client/peer-clients.js';
 import { PeerOutcomeRecorder } from '../../src/peers/peer-outcome-recorder.js';
+import { PeerStore } from '../../src/peers/peer-store.js';
 
 describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127.0.0.3)', function () {
   this.timeout(90_000);
   let a: TestStack;
   let b: TestStack;
   let query: ReturnType<typeof createClient<typeof QueryService>>;
+  let work: string;
 
   const task = (stack: TestStack, title: string, userId: string) =>
     stack.admin.createItem({
@@ -22,7 +25,7 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
   before(async () => {
     [a, b] = await Promise.all([startStack('127.0.0.2'), startStack('127.0.0.3')]);
     const home = (await a.admin.createUser({ username: 'alice-home' })).user!.id;
-    const work = (await b.admin.createUser({ username: 'alice' })).user!.id;
+    work = (await b.admin.createUser({ username: 'alice' })).user!.id;
     for (const title of ['home 1', 'home 2']) await task(a, title, home);
     for (const title of ['work 1', 'work 2', 'work 3']) await task(b, title, work);
     const created = await b.admin.createGrant({
@@ -149,5 +152,48 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
         (reason: Error) => reason,
       );
     expect(error?.message).to.include('user bearer token');
+  });
+  it("peer answers come whole by default; peerCompression gzip asks the peer to gzip them (B's listener compresses what A accepts)", async () => {
+    const dataSource = createServiceDataSource({
+      url: a.db.url,
+      schema: 'gateway',
+      entities: [],
+      migrations: [],
+      poolSize: 1,
+      applicationName: 'peer-compression-test',
+      connectTimeoutMs: 5_000,
+    });
+    await dataSource.initialize();
+    // Past Connect's 1 KiB threshold: a smaller answer is never compressed, whatever was asked.
+    const { item } = await b.admin.createItem({
+      item: {
+        item: {
+          case: 'task',
+          value: { title: 'long', body: 'x'.repeat(4096), owner: { owner: { case: 'userId', value: work } } },
+        },
+      },
+    });
+    const id = (item!.item.value as { id: string }).id;
+    try {
+      const [peer] = await new PeerStore(dataSource).list({ limit: 1 });
+      const sealer = new Sealer(Buffer.from(a.env.MOSAIC_MASTER_KEY!, 'base64url'));
+      for (const [setting, encoding] of [
+        ['none', null],
+        ['gzip', 'gzip'],
+      ] as const) {
+        let answered: string | null | undefined;
+        const got = await new PeerClients(sealer, setting)
+          .forPeer(peer!)
+          .get(
+            { resource: Resource.TASKS, id },
+            { onHeader: (header) => (answered = header.get('content-encoding')) },
+          );
+        expect((got.item!.item.value as { body: string }).body, setting).to.have.length(4096);
+        expect(answered, setting).to.equal(encoding);
+      }
+    } finally {
+      await b.admin.deleteItem({ resource: Resource.TASKS, id });
+      await dataSource.destroy();
+    }
   });
 });

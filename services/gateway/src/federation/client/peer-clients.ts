@@ -1,7 +1,7 @@
 import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { compressionGzip, createConnectTransport } from '@connectrpc/connect-node';
 import { FederationService } from '@mosaic/contracts/v1/federation_pb';
-import { MosaicError, type Sealer } from '@mosaic/platform';
+import { MosaicError, type PeerCompression, type Sealer } from '@mosaic/platform';
 import { peerKeyPurpose } from '../../peers/enroll-with-peer.js';
 import type { PeerRecord } from '../../peers/peer-store.js';
 
@@ -11,14 +11,19 @@ const requestTimeoutMs = 5000;
 /**
  * One HTTP/2 client per peer: its own client certificate, a trust store holding only that peer's
  * CA roots (never a merged pool), a deadline on every call. The key is unsealed in memory only;
- * a new certificate (renewal) gets a new client.
+ * a new certificate (renewal) gets a new client. Answers come uncompressed unless the operator
+ * asked for gzip (`peerCompression`): a peer gzipping a page costs more time than it saves on a
+ * fast link.
  */
 export class PeerClients {
   private readonly clients = new Map<string, Client<typeof FederationService>>();
   /** Until when each peer asked us (429 Retry-After) not to call again. */
   private readonly backoffUntil = new Map<string, number>();
 
-  constructor(private readonly sealer: Sealer) {}
+  constructor(
+    private readonly sealer: Sealer,
+    private readonly compression: PeerCompression = 'none',
+  ) {}
 
   forPeer(peer: PeerRecord): Client<typeof FederationService> {
     if (!peer.clientCertPem || !peer.clientKeySealed || !peer.federationEndpoint) {
@@ -39,6 +44,7 @@ export class PeerClients {
           httpVersion: '2',
           nodeOptions: { ca: peer.trustBundlePem, cert: peer.clientCertPem, key },
           defaultTimeoutMs: requestTimeoutMs,
+          acceptCompression: this.compression === 'gzip' ? [compressionGzip] : [],
           idleConnectionTimeoutMs: 60_000,
           interceptors: [this.honourRetryAfter(peer.id)],
         }),
