@@ -305,6 +305,44 @@ requireExactFields(OwnerSchema, ['userId', 'teamId']);
 const writer = new WireWriter();
 
 /**
+ * Lengths of the last item written, carried to the next: items of a page are alike, so each one's
+ * length prefixes are sized for the one before (fewer moves when a prefix was sized wrong).
+ */
+export interface ItemLengths {
+  item: number;
+  message: number;
+}
+
+/**
+ * One row of `resource` as a field `fieldTag` (tag, length, Item message) appended to `out`. The
+ * row must be of `resource` and of its columns (`resourceColumns[resource]`).
+ */
+export function writeItemField(
+  out: WireWriter,
+  fieldTag: number,
+  resource: ResourceName,
+  row: ItemRow,
+  lengths: ItemLengths,
+): void {
+  const { codec } = codecs[resource];
+  if (row[codec.resourceAt] !== resource) {
+    throw new Error(`item-wire was given a ${String(row[codec.resourceAt])} row to write as ${resource}`);
+  }
+  out.begin(fieldTag, lengths.item);
+  out.begin(codec.caseTag, lengths.message);
+  for (const field of codec.fields) field.write(out, row);
+  lengths.message = out.end();
+  out.varint(itemResourceTag);
+  out.varint(codec.resource);
+  lengths.item = out.end();
+}
+
+/** A row's `updated_at`, in epoch milliseconds (the order LIST merges sources in). */
+export function updatedAtOfRow(resource: ResourceName, row: ItemRow): number {
+  return row[resourceColumns[resource].at.updated_at_ms] as number;
+}
+
+/**
  * The first `count` rows of `resource` as the elements of a repeated Item field numbered
  * `fieldNumber`: each one's tag, length and Item message, back to back, in one Buffer of exactly
  * their size (the bytes protobuf-es writes for that field holding those items). Every row must be
@@ -316,25 +354,12 @@ export function encodeItemsField(
   rows: readonly ItemRow[],
   count = rows.length,
 ): Buffer {
-  const { codec } = codecs[resource];
   const fieldTag = (fieldNumber << 3) | WireType.LengthDelimited;
   const page = Math.min(count, rows.length);
-  // Items of a page are alike: each one's prefix is sized for the length of the one before.
-  let itemLength = 0;
-  let messageLength = 0;
+  const lengths: ItemLengths = { item: 0, message: 0 };
   try {
     for (let index = 0; index < page; index += 1) {
-      const row = rows[index]!;
-      if (row[codec.resourceAt] !== resource) {
-        throw new Error(`item-wire was given a ${String(row[codec.resourceAt])} row to write as ${resource}`);
-      }
-      writer.begin(fieldTag, itemLength);
-      writer.begin(codec.caseTag, messageLength);
-      for (const field of codec.fields) field.write(writer, row);
-      messageLength = writer.end();
-      writer.varint(itemResourceTag);
-      writer.varint(codec.resource);
-      itemLength = writer.end();
+      writeItemField(writer, fieldTag, resource, rows[index]!, lengths);
     }
     return writer.take();
   } catch (error) {

@@ -67,6 +67,11 @@ export class VisibleItemViews {
     }));
   }
 
+  /** The rows behind `listVisible`, for a reader that writes them to the wire itself (query-wire.ts). */
+  listVisibleRows(options: ListVisibleOptions): Promise<unknown[][]> {
+    return this.store.listVisibleRows(options);
+  }
+
   /**
    * The same items as `listVisible`, the first `pageSize` of them written straight to the wire as
    * the repeated Item field numbered `fieldNumber` (item-wire.ts), and the key of the page's last

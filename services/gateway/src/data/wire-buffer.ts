@@ -112,6 +112,22 @@ export class WireWriter {
     this.offset = this.prefix(start, guess, written);
   }
 
+  /** A bytes or message field whose content is already encoded: tag, length, the bytes as given. */
+  bytes(tag: number, value: Uint8Array): void {
+    this.ensure(10 + 10 + value.byteLength);
+    this.offset = putVarint(this.buffer, this.offset, tag);
+    this.offset = putVarint(this.buffer, this.offset, value.byteLength);
+    this.buffer.set(value, this.offset);
+    this.offset += value.byteLength;
+  }
+
+  /** A double field (wire type I64): tag, then the IEEE 754 value little-endian. */
+  double(tag: number, value: number): void {
+    this.ensure(10 + 8);
+    this.offset = putVarint(this.buffer, this.offset, tag);
+    this.offset = this.buffer.writeDoubleLE(value, this.offset);
+  }
+
   /**
    * Opens a length-delimited field: writes its tag and leaves room for a length prefix sized for
    * `expectedLength` bytes of content. Write the content, then `end()`.

@@ -1,10 +1,11 @@
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import { fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import type { Resource } from '@mosaic/contracts/v1/common_pb';
-import type { ItemSchema } from '@mosaic/contracts/v1/items_pb';
+import { ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import {
   type QueryItemSchema,
   type QueryRequest,
+  QueryResponseSchema,
   QueryService,
   QueryVerb,
   SignalKind,
@@ -14,11 +15,22 @@ import {
 } from '@mosaic/contracts/v1/query_pb';
 import { callerKey, isUuid, MosaicError, reasonOfConnectError, withUnimplemented } from '@mosaic/platform';
 import type { DataSource } from 'typeorm';
+import { itemFromRow, resourceColumns } from '../data/item-store.js';
+import { itemToProto } from '../data/item-views.js';
+import { updatedAtOfRow } from '../data/item-wire.js';
 import { type ResourceName, resourceFromProto, resourceNames } from '../data/resource-names.js';
 import { readSearchQuery, type VisibleItemViews } from '../data/visible-item-views.js';
 import type { PeerClients } from '../federation/client/peer-clients.js';
+import { answersBinary } from '../federation/server/encoded-list-response.js';
 import { PeerOutcomeRecorder } from '../peers/peer-outcome-recorder.js';
 import { type PeerRecord, peersOfUser } from '../peers/peer-store.js';
+import {
+  encodeQueryResponse,
+  preEncoded,
+  updatedAtOfItemBytes,
+  type WireItem,
+  type WireQueryItem,
+} from './query-wire.js';
 
 type Source = { kind: 'local' } | { kind: 'peer'; hostname: string } | { kind: 'all' };
 
@@ -30,7 +42,8 @@ interface SearchPlan {
 }
 
 interface SourceRow {
-  item: MessageInitShape<typeof ItemSchema>;
+  /** LIST: a local row or a peer's Item bytes, written to a binary answer as they are (query-wire.ts). */
+  item: WireItem;
   updatedAt: number;
   /** SEARCH: the source's relevance score; 0 for other verbs. */
   score: number;
@@ -78,21 +91,30 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
         query: search.query,
         limit: Math.min(request.pageSize || defaultPageSize, 1000),
       });
-      rows = hits.map((hit) => ({ item: hit.item, updatedAt: 0, score: hit.rank }));
+      rows = hits.map((hit) => ({
+        item: { kind: 'message', message: hit.item },
+        updatedAt: 0,
+        score: hit.rank,
+      }));
     } else if (request.verb === QueryVerb.GET) {
       const resource = requireResource(request.resource);
       const item = isUuid(request.id)
         ? await deps.items.getVisible({ resource, id: request.id, userId, access })
         : null;
-      rows = item ? [{ item, updatedAt: 0, score: 0 }] : [];
+      rows = item ? [{ item: { kind: 'message', message: item }, updatedAt: 0, score: 0 }] : [];
     } else {
-      const listed = await deps.items.listVisible({
-        resource: requireResource(request.resource),
+      const resource = requireResource(request.resource);
+      const listed = await deps.items.listVisibleRows({
+        resource,
         userId,
         access,
         limit: Math.min(request.pageSize || defaultPageSize, 1000),
       });
-      rows = listed.map((row) => ({ item: row.item, updatedAt: row.updatedAt.getTime(), score: 0 }));
+      rows = listed.map((row) => ({
+        item: { kind: 'row', resource, row },
+        updatedAt: updatedAtOfRow(resource, row),
+        score: 0,
+      }));
     }
     return {
       source: 'local',
@@ -132,24 +154,30 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
           pageToken: request.pageToken,
         });
         items = found.hits.flatMap((hit) =>
-          hit.item ? [{ item: hit.item, updatedAt: 0, score: hit.score }] : [],
+          hit.item
+            ? [{ item: { kind: 'message', message: hit.item } as const, updatedAt: 0, score: hit.score }]
+            : [],
         );
         nextPageToken = found.nextPageToken;
       } else if (request.verb === QueryVerb.GET) {
         try {
           const { item } = await client.get({ resource: request.resource, id: request.id });
-          items = item ? [{ item, updatedAt: 0, score: 0 }] : [];
+          items = item ? [{ item: { kind: 'message', message: item }, updatedAt: 0, score: 0 }] : [];
         } catch (error) {
           if (ConnectError.from(error).code !== Code.NotFound) throw error;
           items = [];
         }
       } else {
-        const page = await client.list({
+        const page = await deps.clients.listWire(peer, {
           resource: request.resource,
           pageSize: request.pageSize || defaultPageSize,
           ...(request.filter ? { filter: request.filter } : {}),
         });
-        items = page.items.map((item) => ({ item, updatedAt: updatedAtOf(item), score: 0 }));
+        items = page.items.map((bytes) => ({
+          item: { kind: 'bytes', bytes },
+          updatedAt: updatedAtOfItemBytes(bytes),
+          score: 0,
+        }));
       }
       await outcomes.record(peer.id, { ok: true });
       return {
@@ -222,7 +250,7 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
         ...(source.kind === 'peer' ? [] : [local(request, userId, search)]),
         ...peers.map((peer) => federated(request, peer, search)),
       ]);
-      let items: Array<MessageInitShape<typeof QueryItemSchema>>;
+      let items: WireQueryItem[];
       if (search) {
         items = interleaveRankings(results);
       } else {
@@ -231,20 +259,23 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
             item: row.item,
             source: result.source,
             cached: false,
+            score: 0,
             updatedAt: row.updatedAt,
           })),
         );
         merged.sort((left, right) => right.updatedAt - left.updatedAt);
-        items = merged.map(({ updatedAt: _, ...item }) => item);
+        items = merged;
       }
       // A search of one peer pages with that peer's own token; nothing else pages yet.
       const single = search && source.kind === 'peer' && results.length === 1 ? results[0] : undefined;
-      return {
+      const response = {
         items,
         sources: results.map((result) => result.outcome),
         signals: results.flatMap((result) => (result.signal ? [result.signal] : [])),
         nextPageToken: single?.nextPageToken ?? '',
       };
+      if (answersBinary(context)) return preEncoded(QueryResponseSchema, encodeQueryResponse(response));
+      return { ...response, items: items.map(queryItemMessage) };
     },
   });
 }
@@ -299,8 +330,8 @@ function readSearch(request: QueryRequest, source: Source): SearchPlan {
  * is interleaved: every source's best hit, then every source's second, and so on; within one
  * such round, by score (then by source order, as asked).
  */
-function interleaveRankings(results: SourceResult[]): Array<MessageInitShape<typeof QueryItemSchema>> {
-  const merged: Array<MessageInitShape<typeof QueryItemSchema>> = [];
+function interleaveRankings(results: SourceResult[]): WireQueryItem[] {
+  const merged: WireQueryItem[] = [];
   const rounds = Math.max(0, ...results.map((result) => result.items.length));
   for (let position = 0; position < rounds; position += 1) {
     const round = results.flatMap((result) => {
@@ -326,8 +357,18 @@ function requireResource(resource: Resource) {
   return name;
 }
 
-function updatedAtOf(item: MessageInitShape<typeof ItemSchema>): number {
-  const value = (item as { item?: { value?: { updatedAt?: { seconds: bigint; nanos: number } } } }).item
-    ?.value?.updatedAt;
-  return value ? Number(value.seconds) * 1000 + value.nanos / 1e6 : 0;
+/** A query item as a message, for a JSON answer (whose codec cannot carry pre-encoded bytes). */
+function queryItemMessage(entry: WireQueryItem): MessageInitShape<typeof QueryItemSchema> {
+  const { item } = entry;
+  return {
+    item:
+      item.kind === 'row'
+        ? itemToProto(itemFromRow(resourceColumns[item.resource], item.row))
+        : item.kind === 'bytes'
+          ? fromBinary(ItemSchema, item.bytes)
+          : item.message,
+    source: entry.source,
+    cached: entry.cached,
+    score: entry.score,
+  };
 }

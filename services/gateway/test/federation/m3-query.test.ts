@@ -15,6 +15,7 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
   let a: TestStack;
   let b: TestStack;
   let query: ReturnType<typeof createClient<typeof QueryService>>;
+  let queryJson: ReturnType<typeof createClient<typeof QueryService>>;
   let work: string;
 
   const task = (stack: TestStack, title: string, userId: string) =>
@@ -36,6 +37,7 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
     await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl, localUserId: home });
     const { token } = await a.admin.createAccessToken({ userId: home, name: 'agent' });
     query = bearerClient(QueryService, a.running.adminUrl!, token);
+    queryJson = bearerClient(QueryService, a.running.adminUrl!, token, 'json');
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -100,6 +102,19 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
       ['127.0.0.3', 'OK', 3],
     ]);
     expect(response.signals).to.deep.equal([]);
+  });
+
+  it('M3-8: LIST is merged newest first across sources, the same in a binary answer (written straight to the wire) and a JSON one', async () => {
+    const asked = { source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS } as const;
+    const [binary, json] = await Promise.all([query.query(asked), queryJson.query(asked)]);
+    expect(binary.items).to.have.length(5);
+    expect(json.items).to.deep.equal(binary.items);
+    const updatedAt = binary.items.map((entry) => {
+      const time = (entry.item!.item.value as { updatedAt: { seconds: bigint; nanos: number } }).updatedAt;
+      return Number(time.seconds) * 1000 + time.nanos / 1e6;
+    });
+    expect(updatedAt).to.deep.equal([...updatedAt].sort((x, y) => y - x));
+    expect(json.sources.map((source) => source.itemCount)).to.deep.equal([2, 3]);
   });
 
   it('source local and federated:<peer> select one side', async () => {

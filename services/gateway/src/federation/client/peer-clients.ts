@@ -1,12 +1,43 @@
-import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { EmptySchema } from '@bufbuild/protobuf/wkt';
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+  type Transport,
+} from '@connectrpc/connect';
 import { compressionGzip, createConnectTransport } from '@connectrpc/connect-node';
-import { FederationService } from '@mosaic/contracts/v1/federation_pb';
+import {
+  FederationService,
+  type ListRequestSchema,
+  ListResponseSchema,
+} from '@mosaic/contracts/v1/federation_pb';
 import { MosaicError, type PeerCompression, type Sealer } from '@mosaic/platform';
 import { peerKeyPurpose } from '../../peers/enroll-with-peer.js';
 import type { PeerRecord } from '../../peers/peer-store.js';
 
 /** A call to a peer never waits longer than this: an unreachable peer fails fast. */
 const requestTimeoutMs = 5000;
+
+/**
+ * List with its answer read as an Empty: every field of the ListResponse lands in `$unknown` as
+ * its raw bytes, so the items stay as the peer encoded them (`listWire`).
+ */
+const listRaw = { ...FederationService.method.list, output: EmptySchema };
+const listItemsField = ListResponseSchema.field.items!.number;
+
+/** A page of a peer's List with each item as the bytes of its Item message. */
+export interface WireListPage {
+  items: Uint8Array[];
+}
+
+interface PeerConnection {
+  client: Client<typeof FederationService>;
+  transport: Transport;
+}
 
 /**
  * One HTTP/2 client per peer: its own client certificate, a trust store holding only that peer's
@@ -16,7 +47,7 @@ const requestTimeoutMs = 5000;
  * fast link.
  */
 export class PeerClients {
-  private readonly clients = new Map<string, Client<typeof FederationService>>();
+  private readonly connections = new Map<string, PeerConnection>();
   /** Until when each peer asked us (429 Retry-After) not to call again. */
   private readonly backoffUntil = new Map<string, number>();
 
@@ -26,6 +57,36 @@ export class PeerClients {
   ) {}
 
   forPeer(peer: PeerRecord): Client<typeof FederationService> {
+    return this.connectionOf(peer).client;
+  }
+
+  /**
+   * The peer's List, its items left as the peer encoded them (each one's Item bytes): for an
+   * answer that passes them on (query-wire.ts) instead of decoding and encoding them again.
+   * Fields a newer peer may add to ListResponse are ignored, as a decoded answer would keep them
+   * unread.
+   */
+  async listWire(
+    peer: PeerRecord,
+    request: MessageInitShape<typeof ListRequestSchema>,
+  ): Promise<WireListPage> {
+    const response = await this.connectionOf(peer).transport.unary(
+      listRaw,
+      undefined,
+      undefined,
+      undefined,
+      request,
+    );
+    const items: Uint8Array[] = [];
+    for (const field of response.message.$unknown ?? []) {
+      if (field.no !== listItemsField || field.wireType !== WireType.LengthDelimited) continue;
+      // The data of a length-delimited unknown field starts with its length.
+      items.push(new BinaryReader(field.data).bytes());
+    }
+    return { items };
+  }
+
+  private connectionOf(peer: PeerRecord): PeerConnection {
     if (!peer.clientCertPem || !peer.clientKeySealed || !peer.federationEndpoint) {
       throw new MosaicError({
         kind: 'failed_precondition',
@@ -34,26 +95,24 @@ export class PeerClients {
       });
     }
     const cacheKey = `${peer.id}:${peer.certSerial}`;
-    let client = this.clients.get(cacheKey);
-    if (!client) {
+    let connection = this.connections.get(cacheKey);
+    if (!connection) {
       const key = this.sealer.unseal(peer.clientKeySealed, { purpose: peerKeyPurpose, aad: peer.id });
-      client = createClient(
-        FederationService,
-        createConnectTransport({
-          baseUrl: peer.federationEndpoint,
-          httpVersion: '2',
-          nodeOptions: { ca: peer.trustBundlePem, cert: peer.clientCertPem, key },
-          defaultTimeoutMs: requestTimeoutMs,
-          acceptCompression: this.compression === 'gzip' ? [compressionGzip] : [],
-          idleConnectionTimeoutMs: 60_000,
-          interceptors: [this.honourRetryAfter(peer.id)],
-        }),
-      );
-      for (const stale of [...this.clients.keys()].filter((k) => k.startsWith(`${peer.id}:`)))
-        this.clients.delete(stale);
-      this.clients.set(cacheKey, client);
+      const transport = createConnectTransport({
+        baseUrl: peer.federationEndpoint,
+        httpVersion: '2',
+        nodeOptions: { ca: peer.trustBundlePem, cert: peer.clientCertPem, key },
+        defaultTimeoutMs: requestTimeoutMs,
+        acceptCompression: this.compression === 'gzip' ? [compressionGzip] : [],
+        idleConnectionTimeoutMs: 60_000,
+        interceptors: [this.honourRetryAfter(peer.id)],
+      });
+      connection = { client: createClient(FederationService, transport), transport };
+      for (const stale of [...this.connections.keys()].filter((k) => k.startsWith(`${peer.id}:`)))
+        this.connections.delete(stale);
+      this.connections.set(cacheKey, connection);
     }
-    return client;
+    return connection;
   }
 
   /**
