@@ -15,9 +15,11 @@ import {
   type ListRequestSchema,
   ListResponseSchema,
 } from '@mosaic/contracts/v1/federation_pb';
+import { ItemSchema } from '@mosaic/contracts/v1/items_pb';
 import { MosaicError, type PeerCompression, type Sealer } from '@mosaic/platform';
 import { peerKeyPurpose } from '../../peers/enroll-with-peer.js';
 import type { PeerRecord } from '../../peers/peer-store.js';
+import { checkWireMessage, MalformedWireError } from './wire-check.js';
 
 /** A call to a peer never waits longer than this: an unreachable peer fails fast. */
 const requestTimeoutMs = 5000;
@@ -63,8 +65,8 @@ export class PeerClients {
   /**
    * The peer's List, its items left as the peer encoded them (each one's Item bytes): for an
    * answer that passes them on (query-wire.ts) instead of decoding and encoding them again.
-   * Fields a newer peer may add to ListResponse are ignored, as a decoded answer would keep them
-   * unread.
+   * Each item is checked to be a well-formed Item (wire-check.ts) before it is passed on. Fields a
+   * newer peer may add to ListResponse are ignored, as a decoded answer would keep them unread.
    */
   async listWire(
     peer: PeerRecord,
@@ -81,7 +83,16 @@ export class PeerClients {
     for (const field of response.message.$unknown ?? []) {
       if (field.no !== listItemsField || field.wireType !== WireType.LengthDelimited) continue;
       // The data of a length-delimited unknown field starts with its length.
-      items.push(new BinaryReader(field.data).bytes());
+      const item = new BinaryReader(field.data).bytes();
+      try {
+        checkWireMessage(ItemSchema, item);
+      } catch (error) {
+        if (!(error instanceof MalformedWireError)) throw error;
+        // Passed on undecoded, a malformed item would break the agent's whole answer: it fails
+        // this peer's source instead, as a List that cannot be decoded does.
+        throw new ConnectError(`the peer answered a malformed item: ${error.message}`, Code.DataLoss);
+      }
+      items.push(item);
     }
     return { items };
   }
