@@ -9,8 +9,18 @@ export class MalformedWireError extends Error {
 
 /** Nesting a peer's item may have at most (Item → resource message → Owner or Timestamp is 3). */
 const maxDepth = 16;
-/** A varint is at most 10 bytes. */
-const maxVarintBytes = 10;
+
+/** What a known field's value must be on the wire. */
+interface FieldPlan {
+  name: string;
+  wireType: WireType;
+  /** Check the content of a length-delimited value as UTF-8. */
+  utf8: boolean;
+  /** Check the content of a length-delimited value as this message. */
+  message: DescMessage | undefined;
+  /** A repeated number: also accepted packed (length-delimited), as values of `wireType`. */
+  packable: boolean;
+}
 
 /** The wire type each scalar is written with (protobuf's encoding table). */
 function scalarWireType(scalar: ScalarType): WireType {
@@ -31,144 +41,160 @@ function scalarWireType(scalar: ScalarType): WireType {
   }
 }
 
-/**
- * Throws a MalformedWireError unless `bytes` is a well-formed `schema` message: every length and
- * varint within bounds, every known field of the wire type its declaration gives (repeated
- * numbers packed or not), strings valid UTF-8, nested messages well-formed in turn; unknown fields
- * are allowed (a newer peer), groups are not. For bytes passed on without being decoded
- * (query-wire.ts): one peer's malformed item must fail that peer's source, not the whole answer
- * in the agent's decoder, and a strict decoder (Go's refuses invalid UTF-8 in a string) must
- * accept what we pass on.
- */
-export function checkWireMessage(schema: DescMessage, bytes: Uint8Array, depth = 0): void {
-  if (depth > maxDepth)
-    throw new MalformedWireError(`${schema.typeName} is nested more than ${maxDepth} deep`);
-  const cursor: Cursor = { bytes, pos: 0 };
-  while (cursor.pos < bytes.byteLength) {
-    const at = cursor.pos;
-    const tag = varint(cursor, 5, () => `the field tag at byte ${at} of ${schema.typeName}`);
-    const no = Math.floor(tag / 8);
-    const wireType = (tag % 8) as WireType;
-    if (no < 1) throw new MalformedWireError(`${schema.typeName} has a field numbered 0 at byte ${at}`);
-    const value = readValue(cursor, wireType, () => `${schema.typeName} field ${no} (byte ${at})`);
-    const field = schema.fields.find((each) => each.number === no);
-    if (field) checkField(field, wireType, value, depth);
-  }
-}
-
-interface Cursor {
-  readonly bytes: Uint8Array;
-  pos: number;
-}
-
-/**
- * A varint of at most `maxBytes` bytes, within bounds: 5 for a tag or a length (what protobuf
- * writes for a uint32; a longer one is read differently by different decoders), 10 for a value.
- */
-function varint(cursor: Cursor, maxBytes: number, what: () => string): number {
-  let value = 0;
-  let scale = 1;
-  for (let read = 0; read < maxBytes; read += 1) {
-    if (cursor.pos >= cursor.bytes.byteLength) throw new MalformedWireError(`${what()} ends inside a varint`);
-    const byte = cursor.bytes[cursor.pos++]!;
-    value += (byte & 0x7f) * scale;
-    scale *= 128;
-    if ((byte & 0x80) === 0) return value;
-  }
-  throw new MalformedWireError(`${what()} is a varint over ${maxBytes} bytes`);
-}
-
-/** Reads past one field's value, in bounds; answers a length-delimited value's content. */
-function readValue(cursor: Cursor, wireType: WireType, where: () => string): Uint8Array | undefined {
-  switch (wireType) {
-    case WireType.Varint:
-      varint(cursor, maxVarintBytes, where);
-      return undefined;
-    case WireType.Bit64:
-    case WireType.Bit32:
-      cursor.pos += wireType === WireType.Bit64 ? 8 : 4;
-      if (cursor.pos > cursor.bytes.byteLength) {
-        throw new MalformedWireError(`${where()} ends inside a fixed-size value`);
-      }
-      return undefined;
-    case WireType.LengthDelimited: {
-      const length = varint(cursor, 5, () => `the length of ${where()}`);
-      if (cursor.pos + length > cursor.bytes.byteLength) {
-        throw new MalformedWireError(`${where()} is longer than the bytes that hold it`);
-      }
-      const content = cursor.bytes.subarray(cursor.pos, cursor.pos + length);
-      cursor.pos += length;
-      return content;
-    }
-    default:
-      throw new MalformedWireError(
-        `${where()} has wire type ${wireType} (groups and reserved types are refused)`,
-      );
-  }
-}
-
-function checkField(
-  field: DescField,
-  wireType: WireType,
-  content: Uint8Array | undefined,
-  depth: number,
-): void {
+function planOf(field: DescField): FieldPlan {
   const name = `${field.parent.typeName}.${field.name}`;
-  const expect = (wanted: WireType) => {
-    if (wireType !== wanted) {
-      throw new MalformedWireError(`${name} came with wire type ${wireType}, not ${wanted}`);
-    }
-  };
+  const plan = (wireType: WireType, more: Partial<FieldPlan> = {}): FieldPlan => ({
+    name,
+    wireType,
+    utf8: false,
+    message: undefined,
+    packable: false,
+    ...more,
+  });
   switch (field.fieldKind) {
     case 'scalar':
-      expect(scalarWireType(field.scalar));
-      if (field.scalar === ScalarType.STRING && !isUtf8(content!)) {
-        throw new MalformedWireError(`${name} is not valid UTF-8`);
-      }
-      return;
+      return plan(scalarWireType(field.scalar), { utf8: field.scalar === ScalarType.STRING });
     case 'enum':
-      expect(WireType.Varint);
-      return;
+      return plan(WireType.Varint);
     case 'message':
-      expect(WireType.LengthDelimited);
-      checkWireMessage(field.message, content!, depth + 1);
-      return;
-    case 'list': {
-      if (field.listKind === 'message') {
-        expect(WireType.LengthDelimited);
-        checkWireMessage(field.message, content!, depth + 1);
-        return;
-      }
-      const element = field.listKind === 'enum' ? WireType.Varint : scalarWireType(field.scalar);
-      if (element !== WireType.LengthDelimited && wireType === WireType.LengthDelimited) {
-        checkPacked(name, element, content!);
-        return;
-      }
-      expect(element);
-      if (field.listKind === 'scalar' && field.scalar === ScalarType.STRING && !isUtf8(content!)) {
-        throw new MalformedWireError(`an element of ${name} is not valid UTF-8`);
-      }
-      return;
-    }
+      return plan(WireType.LengthDelimited, { message: field.message });
+    case 'list':
+      if (field.listKind === 'message') return plan(WireType.LengthDelimited, { message: field.message });
+      if (field.listKind === 'enum') return plan(WireType.Varint, { packable: true });
+      return plan(scalarWireType(field.scalar), {
+        utf8: field.scalar === ScalarType.STRING,
+        packable: scalarWireType(field.scalar) !== WireType.LengthDelimited,
+      });
     case 'map':
       // Item and its messages have no map; an entry is at least a well-formed length-delimited value.
-      expect(WireType.LengthDelimited);
-      return;
+      return plan(WireType.LengthDelimited);
   }
+}
+
+/** Each message's field plans by field number, made once. */
+const plans = new WeakMap<DescMessage, Map<number, FieldPlan>>();
+function plansOf(schema: DescMessage): Map<number, FieldPlan> {
+  let found = plans.get(schema);
+  if (!found) {
+    found = new Map(schema.fields.map((field) => [field.number, planOf(field)]));
+    plans.set(schema, found);
+  }
+  return found;
+}
+
+/**
+ * Throws a MalformedWireError unless `bytes[start, end)` is a well-formed `schema` message: every
+ * length and varint within bounds (tags and lengths at most 5 bytes, values at most 10), every
+ * known field of the wire type its declaration gives (repeated numbers packed or not), strings
+ * valid UTF-8, nested messages well-formed in turn; unknown fields are allowed (a newer peer),
+ * groups are not. For bytes passed on without being decoded (query-wire.ts): one peer's malformed
+ * item must fail that peer's source, not the whole answer in the agent's decoder, and a strict
+ * decoder (Go's refuses invalid UTF-8 in a string) must accept what we pass on. One pass over the
+ * bytes without allocating: a peer's page is checked in less time than decoding it would take.
+ */
+export function checkWireMessage(
+  schema: DescMessage,
+  bytes: Uint8Array,
+  start = 0,
+  end = bytes.byteLength,
+  depth = 0,
+): void {
+  if (depth > maxDepth)
+    throw new MalformedWireError(`${schema.typeName} is nested more than ${maxDepth} deep`);
+  const fields = plansOf(schema);
+  let pos = start;
+  while (pos < end) {
+    const at = pos;
+    // The tag: a varint of at most 5 bytes.
+    let tag = 0;
+    let scale = 1;
+    for (let read = 0; ; read += 1) {
+      if (read === 5) throw malformed(schema, at, 'has a field tag over 5 bytes');
+      if (pos >= end) throw malformed(schema, at, 'ends inside a field tag');
+      const byte = bytes[pos++]!;
+      tag += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) break;
+    }
+    const no = Math.floor(tag / 8);
+    const wireType = tag % 8;
+    if (no < 1) throw malformed(schema, at, 'has a field numbered 0');
+    const plan = fields.get(no);
+    switch (wireType) {
+      case WireType.Varint: {
+        let read = 0;
+        for (;;) {
+          if (read === 10) throw malformed(schema, at, `has a varint over 10 bytes in field ${no}`);
+          if (pos >= end) throw malformed(schema, at, `ends inside the varint of field ${no}`);
+          read += 1;
+          if (bytes[pos++]! < 0x80) break;
+        }
+        break;
+      }
+      case WireType.Bit64:
+      case WireType.Bit32:
+        pos += wireType === WireType.Bit64 ? 8 : 4;
+        if (pos > end) throw malformed(schema, at, `ends inside the fixed-size value of field ${no}`);
+        break;
+      case WireType.LengthDelimited: {
+        let length = 0;
+        let lengthScale = 1;
+        for (let read = 0; ; read += 1) {
+          if (read === 5) throw malformed(schema, at, `has a length over 5 bytes in field ${no}`);
+          if (pos >= end) throw malformed(schema, at, `ends inside the length of field ${no}`);
+          const byte = bytes[pos++]!;
+          length += (byte & 0x7f) * lengthScale;
+          lengthScale *= 128;
+          if (byte < 0x80) break;
+        }
+        if (pos + length > end)
+          throw malformed(schema, at, `has field ${no} longer than the bytes that hold it`);
+        if (plan) {
+          if (plan.message) checkWireMessage(plan.message, bytes, pos, pos + length, depth + 1);
+          else if (plan.utf8 && !isUtf8Range(bytes, pos, pos + length)) {
+            throw new MalformedWireError(`${plan.name} is not valid UTF-8`);
+          } else if (plan.packable) checkPacked(plan, bytes, pos, pos + length);
+        }
+        pos += length;
+        break;
+      }
+      default:
+        throw malformed(
+          schema,
+          at,
+          `has wire type ${wireType} in field ${no} (groups and reserved types are refused)`,
+        );
+    }
+    if (plan && plan.wireType !== wireType && !(plan.packable && wireType === WireType.LengthDelimited)) {
+      throw new MalformedWireError(`${plan.name} came with wire type ${wireType}, not ${plan.wireType}`);
+    }
+  }
+}
+
+function malformed(schema: DescMessage, at: number, what: string): MalformedWireError {
+  return new MalformedWireError(`${schema.typeName} ${what} (byte ${at})`);
+}
+
+/** ASCII, the common case, without a call into C++; anything else through `isUtf8`. */
+function isUtf8Range(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let index = start; index < end; index += 1) {
+    if (bytes[index]! >= 0x80) return isUtf8(bytes.subarray(index, end));
+  }
+  return true;
 }
 
 /** A packed run of numbers: back-to-back values of one wire type, nothing left over. */
-function checkPacked(name: string, element: WireType, content: Uint8Array): void {
-  if (element === WireType.Bit64 || element === WireType.Bit32) {
-    if (content.byteLength % (element === WireType.Bit64 ? 8 : 4) !== 0) {
-      throw new MalformedWireError(`packed ${name} is not a whole number of values`);
+function checkPacked(plan: FieldPlan, bytes: Uint8Array, start: number, end: number): void {
+  if (plan.wireType === WireType.Bit64 || plan.wireType === WireType.Bit32) {
+    if ((end - start) % (plan.wireType === WireType.Bit64 ? 8 : 4) !== 0) {
+      throw new MalformedWireError(`packed ${plan.name} is not a whole number of values`);
     }
     return;
   }
   let run = 0;
-  for (const byte of content) {
-    run = byte & 0x80 ? run + 1 : 0;
-    if (run >= maxVarintBytes) throw new MalformedWireError(`packed ${name} has a varint over 10 bytes`);
+  for (let index = start; index < end; index += 1) {
+    run = bytes[index]! >= 0x80 ? run + 1 : 0;
+    if (run >= 10) throw new MalformedWireError(`packed ${plan.name} has a varint over 10 bytes`);
   }
-  if (run > 0) throw new MalformedWireError(`packed ${name} ends inside a varint`);
+  if (run > 0) throw new MalformedWireError(`packed ${plan.name} ends inside a varint`);
 }
