@@ -43,20 +43,26 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  const titled = (items: Array<{ item?: { item: { value?: unknown } }; source: string }>) =>
-    items.map((entry) => `${entry.source}:${(entry.item!.item.value as { title: string }).title}`).sort();
-
-  it('peer outcomes: repeated successes are written once per interval, a failure and the recovery after it at once', async () => {
+  /** A's gateway schema, through a data source of the test's own. */
+  const gatewayDataOfA = async (applicationName: string) => {
     const dataSource = createServiceDataSource({
       url: a.db.url,
       schema: 'gateway',
       entities: [],
       migrations: [],
       poolSize: 1,
-      applicationName: 'peer-outcome-test',
+      applicationName,
       connectTimeoutMs: 5_000,
     });
     await dataSource.initialize();
+    return dataSource;
+  };
+
+  const titled = (items: Array<{ item?: { item: { value?: unknown } }; source: string }>) =>
+    items.map((entry) => `${entry.source}:${(entry.item!.item.value as { title: string }).title}`).sort();
+
+  it('peer outcomes: repeated successes are written once per interval, a failure and the recovery after it at once', async () => {
+    const dataSource = await gatewayDataOfA('peer-outcome-test');
     try {
       const [peer] = await a.db.query<{ id: string }>('SELECT id FROM gateway.peers');
       const row = async () =>
@@ -168,17 +174,9 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
       );
     expect(error?.message).to.include('user bearer token');
   });
+
   it("peer answers come whole by default; peerCompression gzip asks the peer to gzip them (B's listener compresses what A accepts)", async () => {
-    const dataSource = createServiceDataSource({
-      url: a.db.url,
-      schema: 'gateway',
-      entities: [],
-      migrations: [],
-      poolSize: 1,
-      applicationName: 'peer-compression-test',
-      connectTimeoutMs: 5_000,
-    });
-    await dataSource.initialize();
+    const dataSource = await gatewayDataOfA('peer-compression-test');
     // Past Connect's 1 KiB threshold: a smaller answer is never compressed, whatever was asked.
     const { item } = await b.admin.createItem({
       item: {
