@@ -235,6 +235,11 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
       }
       const source = parseSource(request.source);
       const search = request.verb === QueryVerb.SEARCH ? readSearch(request, source) : null;
+      // The local read starts before the peer lookup, so `all` waits for max(local, lookup + peers)
+      // rather than lookup + max(local, peers). Its failure is observed below, through Promise.all;
+      // the catch only keeps it from counting as unhandled while the lookup is still awaited.
+      const localPending = source.kind === 'peer' ? undefined : local(request, userId, search);
+      localPending?.catch(() => undefined);
       const peers =
         source.kind === 'local'
           ? []
@@ -247,7 +252,7 @@ export function queryApi(deps: { dataSource: DataSource; items: VisibleItemViews
         });
       }
       const results = await Promise.all([
-        ...(source.kind === 'peer' ? [] : [local(request, userId, search)]),
+        ...(localPending ? [localPending] : []),
         ...peers.map((peer) => federated(request, peer, search)),
       ]);
       let items: WireQueryItem[];

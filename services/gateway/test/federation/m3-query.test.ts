@@ -1,4 +1,4 @@
-import { createClient } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { QueryService, QueryVerb, SourceStatus } from '@mosaic/contracts/v1/query_pb';
@@ -132,6 +132,27 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
       resource: Resource.TASKS,
     });
     expect(titled(remote.items)).to.deep.equal(['127.0.0.3:work 1', '127.0.0.3:work 2', '127.0.0.3:work 3']);
+  });
+
+  it('source all: a local read that fails while the peer lookup is still running is refused with its own error, and A goes on answering', async () => {
+    // The local read starts before the peer lookup; with no resource it fails at once, before the
+    // lookup's round trip to the database ends. Left unobserved until then, that failure would be
+    // an unhandled rejection, which ends a gateway process (Node's default).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const error = await query
+      .query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.UNSPECIFIED })
+      .then(
+        () => undefined,
+        (thrown: unknown) => ConnectError.from(thrown),
+      )
+      .finally(() => process.off('unhandledRejection', onUnhandled));
+    expect(unhandled).to.deep.equal([]);
+    expect(error?.code).to.equal(Code.InvalidArgument);
+    expect(error?.rawMessage).to.match(/^resource is required\./);
+    const next = await query.query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS });
+    expect(next.sources.map((source) => source.status)).to.deep.equal([SourceStatus.OK, SourceStatus.OK]);
   });
 
   it('M3-9: federated responses never persist on A: row counts are unchanged after many round trips', async () => {
