@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Target, targets } from '@mosaic/platform';
+import { ConfigError, exitOnUncaughtErrors, loadConfig, type Target, targets } from '@mosaic/platform';
 import { runTarget } from '@mosaic/server';
 import { Command, Flags } from '@oclif/core';
 import { exitCodes } from '../base-command.js';
@@ -7,7 +7,7 @@ export default class Serve extends Command {
   static override summary = 'Run Mosaic services: all four in one process, or one service per process.';
   static override description =
     `--target=all is the monolithic mode (the embedded local tier, small installs); --target=ca|grants|audit|gateway runs one service, as each container does.
-The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then queues, Redis and the database close.`;
+The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then queues, Redis and the database close. An error nothing caught is logged as one fatal line; the process then closes the same way and exits with code 70.`;
   static override examples = [
     '<%= config.bin %> serve --target=all',
     'MOSAIC_STORAGE_TIER=federated DATABASE_URL=postgres://… VALKEY_URL=redis://… <%= config.bin %> serve --target=gateway',
@@ -32,6 +32,10 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
         env: { ...process.env, ...(flags.dev ? { MOSAIC_DEV: '1' } : {}) },
       });
       running = await runTarget({ target, config });
+      // A fault nothing caught is logged through the service's log (redacted), then the process
+      // closes what it opened and exits 70, for its supervisor to restart it.
+      const started = running;
+      exitOnUncaughtErrors({ logger: started.logger, close: () => started.close() });
       const up = {
         version: 1,
         event: 'up',

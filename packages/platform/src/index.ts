@@ -10,6 +10,7 @@ export * from './health/health-service.js';
 export * from './health/plain-endpoints.js';
 export * from './health/readiness.js';
 export * from './lifecycle/closer.js';
+export * from './lifecycle/uncaught-errors.js';
 export * from './log/index.js';
 export * from './metrics/registry.js';
 export * from './redis/redis-client.js';

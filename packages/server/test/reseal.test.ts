@@ -122,7 +122,8 @@ describe('mosaic admin reseal: rotating the master secret', function () {
     try {
       const first = new MosaicProcess(['serve'], env);
       await first.waitFor(/is up/);
-      expect(await first.stop()).to.equal(0);
+      // On failure the message names the signal (if one ended it) and the process's output.
+      expect(await first.stop(), `${first.child.signalCode ?? ''}\n${first.output}`).to.equal(0);
       const keyFile = path.join(dataDir.path, 'secrets', 'master.key');
       const oldKey = await readFile(keyFile, 'utf8');
 
@@ -150,7 +151,7 @@ describe('mosaic admin reseal: rotating the master secret', function () {
 
       const second = new MosaicProcess(['serve'], env);
       await second.waitFor(/is up/);
-      expect(await second.stop()).to.equal(0);
+      expect(await second.stop(), `${second.child.signalCode ?? ''}\n${second.output}`).to.equal(0);
     } finally {
       await dataDir.remove();
     }

@@ -41,6 +41,11 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: options.service },
       redact: { paths: redactPaths, censor: '[redacted]' },
+      // An error already reduced by errorForLog is logged as it is: pino's own serializer would
+      // take it for an error-like object and overwrite its `type` with the plain object's 'Object'.
+      serializers: {
+        err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value),
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { sourceFlags } from '../../../test/support/mosaic-process.js';
+import { uncaughtErrorExitCode } from '../src/lifecycle/uncaught-errors.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/uncaught-error-process.ts', import.meta.url));
+const secret = 's3cret-bound-value';
+
+/** Runs the fixture to its end: exit code, its log lines (stdout) and whatever it printed on stderr. */
+function runFixture(fault: string, mode: 'handled' | 'bare') {
+  return new Promise<{ code: number | null; lines: Array<Record<string, unknown>>; output: string }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, [...sourceFlags, fixture, fault, mode], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        resolve({
+          code,
+          lines: stdout
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>),
+          output: stdout + stderr,
+        }),
+      );
+    },
+  );
+}
+
+describe('exitOnUncaughtErrors: a server process that meets an error nothing caught', function () {
+  this.timeout(30_000);
+
+  for (const fault of ['rejection', 'exception'] as const) {
+    it(`an uncaught ${fault}: one fatal line in the service's log, without the error's secrets, then close, then exit ${uncaughtErrorExitCode}`, async () => {
+      const { code, lines, output } = await runFixture(fault, 'handled');
+      expect(code).to.equal(uncaughtErrorExitCode);
+      expect(lines.map((line) => line.msg)).to.deep.equal(['uncaught error: stopping the process', 'closed']);
+      expect(lines[0]).to.include({
+        level: 'fatal',
+        service: 'fixture',
+        origin: fault === 'rejection' ? 'unhandledRejection' : 'uncaughtException',
+      });
+      expect(lines[0]!.err).to.include({ type: 'Error', message: 'insert into secrets failed' });
+      expect(output).not.to.include(secret);
+    });
+  }
+
+  it('a second fault while closing is logged too, and the process still closes once and exits', async () => {
+    const { code, lines, output } = await runFixture('both', 'handled');
+    expect(code).to.equal(uncaughtErrorExitCode);
+    expect(lines.map((line) => [line.msg, line.origin])).to.deep.equal([
+      ['uncaught error: stopping the process', 'uncaughtException'],
+      ['uncaught error: stopping the process', 'unhandledRejection'],
+      ['closed', undefined],
+    ]);
+    expect(output).not.to.include(secret);
+  });
+
+  it('without it, Node prints the error with every property, the bound values included (what the handler prevents)', async () => {
+    const { code, output } = await runFixture('rejection', 'bare');
+    expect(code).to.equal(1);
+    expect(output).to.include(secret);
+  });
+});
