@@ -1,4 +1,11 @@
-import { ConfigError, exitOnUncaughtErrors, loadConfig, type Target, targets } from '@mosaic/platform';
+import {
+  ConfigError,
+  createLogger,
+  exitOnUncaughtErrors,
+  loadConfig,
+  type Target,
+  targets,
+} from '@mosaic/platform';
 import { runTarget } from '@mosaic/server';
 import { Command, Flags } from '@oclif/core';
 import { exitCodes } from '../base-command.js';
@@ -31,11 +38,14 @@ The process stops cleanly on SIGTERM or Ctrl-C: in-flight calls finish, then que
         ...(flags.config === undefined ? {} : { configPath: flags.config }),
         env: { ...process.env, ...(flags.dev ? { MOSAIC_DEV: '1' } : {}) },
       });
-      running = await runTarget({ target, config });
-      // A fault nothing caught is logged through the service's log (redacted), then the process
-      // closes what it opened and exits 70, for its supervisor to restart it.
-      const started = running;
-      exitOnUncaughtErrors({ logger: started.logger, close: () => started.close() });
+      const logger = createLogger({ service: `mosaic-${target}`, level: config.logLevel });
+      // A fault nothing caught, from boot on, is logged through the service's log (redacted); the
+      // process then closes what it opened (once it is up: a failed boot closes its own) and
+      // exits 70, for its supervisor to restart it.
+      let booted: Awaited<ReturnType<typeof runTarget>> | undefined;
+      exitOnUncaughtErrors({ logger, close: () => booted?.close() ?? Promise.resolve() });
+      running = await runTarget({ target, config, logger });
+      booted = running;
       const up = {
         version: 1,
         event: 'up',

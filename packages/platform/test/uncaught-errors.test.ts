@@ -62,6 +62,13 @@ describe('exitOnUncaughtErrors: a server process that meets an error nothing cau
     expect(output).not.to.include(secret);
   });
 
+  it('a thrown value that cannot be described (no prototype) is still logged, closed and exited on', async () => {
+    const { code, lines } = await runFixture('opaque', 'handled');
+    expect(code).to.equal(uncaughtErrorExitCode);
+    expect(lines.map((line) => line.msg)).to.deep.equal(['uncaught error: stopping the process', 'closed']);
+    expect(lines[0]).to.include({ level: 'fatal', origin: 'uncaughtException' });
+  });
+
   it('without it, Node prints the error with every property, the bound values included (what the handler prevents)', async () => {
     const { code, output } = await runFixture('rejection', 'bare');
     expect(code).to.equal(1);

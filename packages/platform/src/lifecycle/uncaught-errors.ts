@@ -20,7 +20,13 @@ export function exitOnUncaughtErrors(options: {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let stopping = false;
   const fatal = (error: unknown, origin: 'uncaughtException' | 'unhandledRejection') => {
-    options.logger.fatal({ err: errorForLog(error), origin }, 'uncaught error: stopping the process');
+    try {
+      options.logger.fatal({ err: errorForLog(error), origin }, 'uncaught error: stopping the process');
+    } catch {
+      // A throw here would end the process at once (exit 7), unclosed: whatever cannot be
+      // described is logged without its description.
+      options.logger.fatal({ origin }, 'uncaught error: stopping the process');
+    }
     // A second fault while closing: the first one's close is already under way (and bounded).
     if (stopping) return;
     stopping = true;

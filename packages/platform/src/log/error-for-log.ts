@@ -26,11 +26,20 @@ export function errorForLog(error: unknown, depth = 0): LoggedError {
     return {
       type: error.name,
       message: error.message,
-      ...(error.stack ? { stack: error.stack.split('\n').slice(0, 8).join('\n') } : {}),
+      ...(typeof error.stack === 'string' ? { stack: error.stack.split('\n').slice(0, 8).join('\n') } : {}),
       ...(error.cause !== undefined && depth < 3 ? { cause: errorForLog(error.cause, depth + 1) } : {}),
     };
   }
-  return { type: typeof error, message: String(error) };
+  return { type: typeof error, message: describe(error) };
+}
+
+/** `String(value)`, or the object's tag when it has no usable `toString` (no prototype, one that throws). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function isConnectErrorLike(error: unknown): error is ConnectError {
