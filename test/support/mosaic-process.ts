@@ -50,14 +50,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one `mosaic` command to completion. */
+/** Runs one `mosaic` command (or, with `script`, another script from the sources) to completion. */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; script?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...sourceFlags, cliEntry, ...args], {
+    const child = spawn(process.execPath, [...sourceFlags, options.script ?? cliEntry, ...args], {
       env,
       cwd: options.cwd ?? repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,36 +1,22 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { sourceFlags } from '../../../test/support/mosaic-process.js';
+import { runCli } from '../../../test/support/mosaic-process.js';
 import { uncaughtErrorExitCode } from '../src/lifecycle/uncaught-errors.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/uncaught-error-process.ts', import.meta.url));
 const secret = 's3cret-bound-value';
 
 /** Runs the fixture to its end: exit code, its log lines (stdout) and whatever it printed on stderr. */
-function runFixture(fault: string, mode: 'handled' | 'bare') {
-  return new Promise<{ code: number | null; lines: Array<Record<string, unknown>>; output: string }>(
-    (resolve, reject) => {
-      const child = spawn(process.execPath, [...sourceFlags, fixture, fault, mode], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.once('error', reject);
-      child.once('exit', (code) =>
-        resolve({
-          code,
-          lines: stdout
-            .split('\n')
-            .filter((line) => line.startsWith('{'))
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
-          output: stdout + stderr,
-        }),
-      );
-    },
-  );
+async function runFixture(fault: string, mode: 'handled' | 'bare') {
+  const { code, stdout, stderr } = await runCli([fault, mode], process.env, { script: fixture });
+  return {
+    code,
+    lines: stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+    output: stdout + stderr,
+  };
 }
 
 describe('exitOnUncaughtErrors: a server process that meets an error nothing caught', function () {
