@@ -50,14 +50,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one `mosaic` command (or, with `script`, another script from the sources) to completion. */
+/**
+ * Runs one `mosaic` command (or, with `script`, another script from the sources) to completion;
+ * `nodeFlags` replaces {@link sourceFlags}.
+ */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { cwd?: string; script?: string } = {},
+  options: { cwd?: string; script?: string; nodeFlags?: string[] } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...sourceFlags, options.script ?? cliEntry, ...args], {
+    const nodeFlags = options.nodeFlags ?? sourceFlags;
+    const child = spawn(process.execPath, [...nodeFlags, options.script ?? cliEntry, ...args], {
       env,
       cwd: options.cwd ?? repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepWasmCode } from './wasm-code-gc.js';
 
 /**
  * The embedded store of the `local` tier: PGlite (with pgvector) served over the Postgres wire
@@ -27,6 +28,7 @@ export interface EmbeddedPostgresOptions {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   if (!options.dir.startsWith('memory://')) await mkdir(options.dir, { recursive: true });
+  keepWasmCode();
   const db = await PGlite.create({ dataDir: options.dir, extensions: { vector } });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   if (options.searchPath) {
