@@ -26,6 +26,7 @@ import { treeCpuMicros } from './lib/process-tree-cpu.js';
 import { killAll, runJson, type StackBHandle, startServer, startStackB } from './lib/processes.js';
 import {
   aggregate,
+  machineTable,
   type RoundSample,
   type ScenarioId,
   type SkippedScenarios,
@@ -354,6 +355,8 @@ async function main(): Promise<void> {
     const rows = aggregate(samples, skipped);
     const stackB = await b.cpu();
     if (rows.length > 0) process.stdout.write(`\n${table(rows, skipped)}\n`);
+    const account = machineTable(rows);
+    if (account) process.stdout.write(`\n${account}\n`);
     const phaseResults = await runPhases(phases, {
       mode: mode.name,
       a,
@@ -376,7 +379,11 @@ async function main(): Promise<void> {
         'divided by all requests served during the run, warm-up included; gatewayPeakRssMb is the gateway ' +
         'RSS sampled every 100 ms during the run; serverCpuMsPerRequest is the same figure for whatever ' +
         'answers each scenario (the L1 or L2 server process, nginx with its wrapper and the Node backend, ' +
-        "B's gateway), so it has a ratio to L2's",
+        "B's gateway), so it has a ratio to L2's; load.machine (and rows[].machine, medians) is the whole " +
+        "machine's CPU (user+nice+system+irq+softirq from /proc/stat) and that of every postgres and " +
+        'redis-server/valkey-server process over the measured window, divided by the requests completed ' +
+        "in it, and the share of the window the hypervisor stole; L2's machine CPU ÷ a row's predicts " +
+        'its req/s ÷ L2 when both cores are busy',
       gatewayUsage: stackB.gateway,
       servicesUsage: stackB.services,
       rows,

@@ -74,7 +74,20 @@ export interface Row {
   servicesCpuMsPerRequest?: number;
   /** The highest of the rounds. */
   gatewayPeakRssMb?: number;
+  /** The whole machine's CPU per request over the measured windows (medians of the rounds). */
+  machine?: MachineAccount;
   targets: TargetCheck[];
+}
+
+/** Where the machine's CPU went, per request (ms, medians of the rounds), and what it predicts. */
+export interface MachineAccount {
+  machineCpuMs: number;
+  /** L2's machineCpuMs ÷ this row's: the req/s ÷ L2 a saturated machine predicts. */
+  predictedThroughputRatioToL2?: number;
+  postgresMs: number;
+  valkeyMs: number;
+  /** Share of the cores' time the hypervisor stole during the windows. */
+  stolenShare: number;
 }
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
@@ -98,6 +111,7 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
     const cpu = of((s) => s.gatewayCpuMsPerRequest);
     const servicesCpu = of((s) => s.servicesCpuMsPerRequest);
     const rss = of((s) => s.gatewayPeakRssMb);
+    const machine = group.flatMap((s) => (s.load.machine ? [s.load.machine] : []));
     return {
       scenario: first.scenario,
       name: scenarioNames[first.scenario],
@@ -113,6 +127,16 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
       ...(cpu.length > 0 ? { gatewayCpuMsPerRequest: round3(median(cpu)) } : {}),
       ...(servicesCpu.length > 0 ? { servicesCpuMsPerRequest: round3(median(servicesCpu)) } : {}),
       ...(rss.length > 0 ? { gatewayPeakRssMb: Math.max(...rss) } : {}),
+      ...(machine.length > 0
+        ? {
+            machine: {
+              machineCpuMs: round3(median(machine.map((m) => m.machineMs))),
+              postgresMs: round3(median(machine.map((m) => m.postgresMs))),
+              valkeyMs: round3(median(machine.map((m) => m.valkeyMs))),
+              stolenShare: round3(median(machine.map((m) => m.stolenShare))),
+            },
+          }
+        : {}),
       targets: [],
     };
   });
@@ -124,6 +148,10 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
     const l2Cpu = at('l2', row.concurrency)?.serverCpuMsPerRequest;
     if (row.serverCpuMsPerRequest !== undefined && l2Cpu) {
       row.serverCpuRatioToL2 = round3(row.serverCpuMsPerRequest / l2Cpu);
+    }
+    const l2Machine = at('l2', row.concurrency)?.machine?.machineCpuMs;
+    if (row.machine && l2Machine) {
+      row.machine.predictedThroughputRatioToL2 = round3(l2Machine / row.machine.machineCpuMs);
     }
   }
   for (const row of rows) {
@@ -254,4 +282,58 @@ export function table(rows: readonly Row[], skipped: SkippedScenarios = {}): str
   );
   if (targets.length > 0) out.push('', 'Targets (issue 6; reported, never fail the run):', ...targets);
   return out.join('\n');
+}
+
+/**
+ * Where the machine's CPU went per request, scenario by scenario: the serving process, B's other
+ * services (ours only), Postgres, Valkey, and the rest (the load generator, the kernel, anything
+ * else running). With both cores busy, L2's machine CPU ÷ a row's predicts that row's req/s ÷ L2.
+ */
+export function machineTable(rows: readonly Row[]): string {
+  const accounted = rows.filter((row) => row.machine);
+  if (accounted.length === 0) return '';
+  const header = [
+    'scenario',
+    'conc',
+    'req/s ÷ L2',
+    'machine CPU ms/req',
+    'L2 ÷ this',
+    'server',
+    'B services',
+    'Postgres',
+    'Valkey',
+    'rest',
+    'stolen',
+  ];
+  const fixed = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(3));
+  const lines = accounted.map((row) => {
+    const m = row.machine!;
+    const server = row.serverCpuMsPerRequest;
+    const services = row.servicesCpuMsPerRequest;
+    const rest =
+      server === undefined
+        ? undefined
+        : m.machineCpuMs - server - (services ?? 0) - m.postgresMs - m.valkeyMs;
+    return [
+      scenarioLabels[row.scenario],
+      String(row.concurrency),
+      row.ratioToL2 ? `${row.ratioToL2.throughput.toFixed(2)}×` : '-',
+      fixed(m.machineCpuMs),
+      m.predictedThroughputRatioToL2 === undefined ? '-' : `${m.predictedThroughputRatioToL2.toFixed(2)}×`,
+      fixed(server),
+      fixed(services),
+      fixed(m.postgresMs),
+      fixed(m.valkeyMs),
+      fixed(rest),
+      `${Math.round(m.stolenShare * 100)}%`,
+    ];
+  });
+  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
+  const render = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [
+    "Where the machine's CPU went, ms per request (whole machine over the measured windows; medians):",
+    render(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...lines.map(render),
+  ].join('\n');
 }

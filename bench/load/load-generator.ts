@@ -24,6 +24,12 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { ListRequestSchema } from '@mosaic/contracts/v1/federation_pb';
 import { type LatencySummary, summarize } from '../lib/latency.js';
+import {
+  type MachineCpu,
+  type MachineCpuPerRequest,
+  machineCpuPerRequest,
+  readMachineCpu,
+} from '../lib/machine-cpu.js';
 
 export interface LoadOptions {
   /** Origin of the server, e.g. https://127.0.0.3:41234 (TLS) or http://127.0.0.2:8080 (h2c). */
@@ -89,6 +95,11 @@ export interface LoadResult {
   firstError?: string;
   /** Paced runs only: the rate asked for, and requests started more than one interval late. */
   pacing?: { ratePerSecond: number; lateStarts: number };
+  /**
+   * Back-to-back runs on Linux: the whole machine's CPU (and Postgres's and Valkey's) over the
+   * measured window, divided by the requests completed in it.
+   */
+  machine?: MachineCpuPerRequest;
 }
 
 export const listPath = '/mosaic.federation.v1.FederationService/List';
@@ -183,6 +194,22 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   const measureFrom = started + options.warmupMs;
   const stopAt = measureFrom + options.durationMs;
   const paced = options.ratePerSecond !== undefined && options.ratePerSecond > 0;
+  // The machine is read when the measured window opens and closes (timers: a busy loop delays them
+  // by a fraction of a millisecond), and divided by the requests completed between the two.
+  let machineAtStart: MachineCpu | undefined;
+  let machineAtStop: MachineCpu | undefined;
+  let completedInWindow = 0;
+  const windowTimers = paced
+    ? []
+    : [
+        setTimeout(() => {
+          machineAtStart = readMachineCpu();
+          completedInWindow = 0;
+        }, options.warmupMs),
+        setTimeout(() => {
+          machineAtStop = readMachineCpu();
+        }, options.warmupMs + options.durationMs),
+      ];
 
   /** `due`: paced runs only, when the schedule wanted this request sent. */
   async function one(index: number, due?: number): Promise<void> {
@@ -194,6 +221,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     const answer = await request(session, path, body, headers);
     const done = performance.now();
     totalRequests += 1;
+    if (machineAtStart && !machineAtStop) completedInWindow += 1;
     // Paced: every request scheduled in the window counts, even one sent late (all are awaited);
     // back to back: only requests that also end inside it, so the window's throughput is not inflated.
     const measured = due === undefined ? sent >= measureFrom && done <= stopAt : due >= measureFrom;
@@ -238,6 +266,8 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     await Promise.all(Array.from({ length: options.concurrency }, (_, index) => worker(index)));
   }
   await Promise.all(pool.map((session) => new Promise<void>((resolve) => session.close(() => resolve()))));
+  for (const timer of windowTimers) clearTimeout(timer);
+  const machine = machineCpuPerRequest(machineAtStart, machineAtStop, completedInWindow);
 
   return {
     concurrency: options.concurrency,
@@ -251,6 +281,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     responseBytes,
     ...(firstError ? { firstError } : {}),
     ...(pacing ? { pacing } : {}),
+    ...(machine ? { machine } : {}),
   };
 }
 

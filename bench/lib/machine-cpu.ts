@@ -1,0 +1,112 @@
+/**
+ * The whole machine's CPU, read from Linux's /proc: what every process spent (all cores together),
+ * what the hypervisor stole, and what the shared dependencies spent (Postgres backends, Valkey).
+ * At concurrency 16 and 64 every scenario keeps both cores busy, so its throughput is the machine's
+ * CPU divided by the CPU one request costs everywhere (server, database, load generator, Valkey),
+ * not by the serving process's share alone; this is the account that tells the two apart. Elsewhere
+ * (no /proc) it answers undefined and the figures are left out, never guessed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+// /proc/stat and /proc/<pid>/stat count in clock ticks; USER_HZ is 100 on every Linux the bench runs on.
+const microsPerTick = 10_000;
+
+/** Process names (the `comm` of /proc/<pid>/stat) of the dependencies the account names. */
+const dependencyNames = {
+  postgres: new Set(['postgres']),
+  valkey: new Set(['redis-server', 'valkey-server']),
+};
+
+type Dependency = keyof typeof dependencyNames;
+
+export interface MachineCpu {
+  /** CPU every process and the kernel spent, all cores together (user, nice, system, irq, softirq). */
+  busyMicros: number;
+  /** Time the hypervisor ran something else while this machine had work (steal). */
+  stolenMicros: number;
+  /** Every tick the cores counted, idle included. */
+  totalMicros: number;
+  /**
+   * CPU of each `postgres` (server and backends, whichever database they serve) and
+   * `redis-server` / `valkey-server` process, by pid: differences are taken per process, so a
+   * backend that exits (a pool closing an idle client) takes its CPU with it instead of making the
+   * sum go down, and one that starts counts from zero.
+   */
+  dependencies: Map<number, { dependency: Dependency; micros: number }>;
+}
+
+export function readMachineCpu(): MachineCpu | undefined {
+  let cpuLine: string | undefined;
+  let entries: string[];
+  try {
+    cpuLine = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('cpu '));
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  if (!cpuLine) return undefined;
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is in user).
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = cpuLine
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map((field) => Number(field) * microsPerTick);
+  if (steal === undefined || [user, nice, system, idle, iowait, irq, softirq].some(Number.isNaN)) {
+    return undefined;
+  }
+  const busyMicros = user! + nice! + system! + irq! + softirq!;
+  const dependencies: MachineCpu['dependencies'] = new Map();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone between the listing and the read
+    }
+    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    const dependency = dependencyNames.postgres.has(name)
+      ? 'postgres'
+      : dependencyNames.valkey.has(name)
+        ? 'valkey'
+        : undefined;
+    if (!dependency) continue;
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    dependencies.set(Number(entry), {
+      dependency,
+      micros: (Number(fields[11]) + Number(fields[12])) * microsPerTick,
+    });
+  }
+  return { busyMicros, stolenMicros: steal, totalMicros: busyMicros + idle! + iowait! + steal, dependencies };
+}
+
+/** Per request, in ms, of what the machine spent between two readings; undefined without both. */
+export interface MachineCpuPerRequest {
+  machineMs: number;
+  postgresMs: number;
+  valkeyMs: number;
+  /** Share of the cores' time the hypervisor stole during the run (0–1). */
+  stolenShare: number;
+}
+
+export function machineCpuPerRequest(
+  before: MachineCpu | undefined,
+  after: MachineCpu | undefined,
+  requests: number,
+): MachineCpuPerRequest | undefined {
+  if (!before || !after || requests <= 0) return undefined;
+  const perRequest = (micros: number) => micros / 1000 / requests;
+  const spent: Record<Dependency, number> = { postgres: 0, valkey: 0 };
+  for (const [pid, now] of after.dependencies) {
+    spent[now.dependency] += now.micros - (before.dependencies.get(pid)?.micros ?? 0);
+  }
+  const total = after.totalMicros - before.totalMicros;
+  return {
+    machineMs: perRequest(after.busyMicros - before.busyMicros),
+    postgresMs: perRequest(spent.postgres),
+    valkeyMs: perRequest(spent.valkey),
+    stolenShare: total > 0 ? (after.stolenMicros - before.stolenMicros) / total : 0,
+  };
+}
