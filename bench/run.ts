@@ -21,12 +21,13 @@ import { peerCredentials } from '../test/support/federation-client.js';
 import { startStack, type TestStack } from '../test/support/stack.js';
 import { ensureCompiled } from './lib/compiled-build.js';
 import { machineInfo } from './lib/machine.js';
+import type { AccountPids } from './lib/machine-cpu.js';
+import { machineTable } from './lib/machine-table.js';
 import { type RunningNginx, startNginxScenario } from './lib/nginx-scenario.js';
 import { treeCpuMicros } from './lib/process-tree-cpu.js';
 import { killAll, runJson, type StackBHandle, startServer, startStackB } from './lib/processes.js';
 import {
   aggregate,
-  machineTable,
   type RoundSample,
   type ScenarioId,
   type SkippedScenarios,
@@ -317,6 +318,11 @@ async function main(): Promise<void> {
       const pids = serverPids[scenario];
       return pids ? treeCpuMicros(pids) : undefined;
     };
+    const stackBPids = b.pids;
+    const accountPids = (scenario: ScenarioId): AccountPids =>
+      scenario === 'ours'
+        ? { server: [stackBPids.gateway], services: stackBPids.services }
+        : { server: serverPids[scenario] ?? [] };
     const samples: RoundSample[] = [];
     const timeoutMs = mode.durationMs + mode.warmupMs + 30_000;
     for (let round = 1; round <= mode.rounds; round += 1) {
@@ -326,7 +332,12 @@ async function main(): Promise<void> {
           const serverBefore = serverCpuMicros(scenario);
           const load = await runJson<LoadResult>(
             'load/load-generator.ts',
-            { ...base, ...targets[scenario]!, concurrency } satisfies LoadOptions,
+            {
+              ...base,
+              ...targets[scenario]!,
+              concurrency,
+              accountPids: accountPids(scenario),
+            } satisfies LoadOptions,
             timeoutMs,
           );
           const after = before ? await b.cpu() : undefined;

@@ -7,17 +7,25 @@
  * (no /proc) it answers undefined and the figures are left out, never guessed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { treeCpuMicros } from './process-tree-cpu.js';
 
 // /proc/stat and /proc/<pid>/stat count in clock ticks; USER_HZ is 100 on every Linux the bench runs on.
 const microsPerTick = 10_000;
 
-/** Process names (the `comm` of /proc/<pid>/stat) of the dependencies the account names. */
-const dependencyNames = {
-  postgres: new Set(['postgres']),
-  valkey: new Set(['redis-server', 'valkey-server']),
-};
+type Dependency = 'postgres' | 'valkey';
 
-type Dependency = keyof typeof dependencyNames;
+/** Process names (the `comm` of /proc/<pid>/stat) of the dependencies the account names. */
+const dependencyOfName = new Map<string, Dependency>([
+  ['postgres', 'postgres'],
+  ['redis-server', 'valkey'],
+  ['valkey-server', 'valkey'],
+]);
+
+/** The processes that answer the scenario (`server`) and B's other services, by root pid. */
+export interface AccountPids {
+  server: number[];
+  services?: number[];
+}
 
 export interface MachineCpu {
   /** CPU every process and the kernel spent, all cores together (user, nice, system, irq, softirq). */
@@ -30,12 +38,16 @@ export interface MachineCpu {
    * CPU of each `postgres` (server and backends, whichever database they serve) and
    * `redis-server` / `valkey-server` process, by pid: differences are taken per process, so a
    * backend that exits (a pool closing an idle client) takes its CPU with it instead of making the
-   * sum go down, and one that starts counts from zero.
+   * sum go down, and one that starts counts from zero. What a backend spent in the window before
+   * it exited is left to the rest of the machine.
    */
   dependencies: Map<number, { dependency: Dependency; micros: number }>;
+  /** CPU of the `pids` process trees, read in the same pass (undefined when one is gone). */
+  serverMicros?: number;
+  servicesMicros?: number;
 }
 
-export function readMachineCpu(): MachineCpu | undefined {
+export function readMachineCpu(pids?: AccountPids): MachineCpu | undefined {
   let cpuLine: string | undefined;
   let entries: string[];
   try {
@@ -66,12 +78,7 @@ export function readMachineCpu(): MachineCpu | undefined {
     } catch {
       continue; // gone between the listing and the read
     }
-    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-    const dependency = dependencyNames.postgres.has(name)
-      ? 'postgres'
-      : dependencyNames.valkey.has(name)
-        ? 'valkey'
-        : undefined;
+    const dependency = dependencyOfName.get(text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')));
     if (!dependency) continue;
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     dependencies.set(Number(entry), {
@@ -79,7 +86,16 @@ export function readMachineCpu(): MachineCpu | undefined {
       micros: (Number(fields[11]) + Number(fields[12])) * microsPerTick,
     });
   }
-  return { busyMicros, stolenMicros: steal, totalMicros: busyMicros + idle! + iowait! + steal, dependencies };
+  const serverMicros = pids ? treeCpuMicros(pids.server) : undefined;
+  const servicesMicros = pids?.services ? treeCpuMicros(pids.services) : undefined;
+  return {
+    busyMicros,
+    stolenMicros: steal,
+    totalMicros: busyMicros + idle! + iowait! + steal,
+    dependencies,
+    ...(serverMicros === undefined ? {} : { serverMicros }),
+    ...(servicesMicros === undefined ? {} : { servicesMicros }),
+  };
 }
 
 /** Per request, in ms, of what the machine spent between two readings; undefined without both. */
@@ -87,6 +103,9 @@ export interface MachineCpuPerRequest {
   machineMs: number;
   postgresMs: number;
   valkeyMs: number;
+  /** The scenario's serving processes and B's other services, when their pids were given. */
+  serverMs?: number;
+  servicesMs?: number;
   /** Share of the cores' time the hypervisor stole during the run (0–1). */
   stolenShare: number;
 }
@@ -103,10 +122,18 @@ export function machineCpuPerRequest(
     spent[now.dependency] += now.micros - (before.dependencies.get(pid)?.micros ?? 0);
   }
   const total = after.totalMicros - before.totalMicros;
+  const between = (pick: (reading: MachineCpu) => number | undefined) => {
+    const [from, to] = [pick(before), pick(after)];
+    return from === undefined || to === undefined ? undefined : perRequest(to - from);
+  };
+  const serverMs = between((reading) => reading.serverMicros);
+  const servicesMs = between((reading) => reading.servicesMicros);
   return {
     machineMs: perRequest(after.busyMicros - before.busyMicros),
     postgresMs: perRequest(spent.postgres),
     valkeyMs: perRequest(spent.valkey),
+    ...(serverMs === undefined ? {} : { serverMs }),
+    ...(servicesMs === undefined ? {} : { servicesMs }),
     stolenShare: total > 0 ? (after.stolenMicros - before.stolenMicros) / total : 0,
   };
 }

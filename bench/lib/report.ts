@@ -15,7 +15,7 @@ export const scenarioNames: Record<ScenarioId, string> = {
 };
 
 /** Short names for the table. */
-const scenarioLabels: Record<ScenarioId, string> = {
+export const scenarioLabels: Record<ScenarioId, string> = {
   l1: 'L1 transport',
   l2: 'L2 data',
   nginx: 'nginx + Node',
@@ -84,6 +84,9 @@ export interface MachineAccount {
   machineCpuMs: number;
   /** L2's machineCpuMs ÷ this row's: the req/s ÷ L2 a saturated machine predicts. */
   predictedThroughputRatioToL2?: number;
+  /** The scenario's serving processes, and B's ca + grants + audit (ours only), in the same windows. */
+  serverMs?: number;
+  servicesMs?: number;
   postgresMs: number;
   valkeyMs: number;
   /** Share of the cores' time the hypervisor stole during the windows. */
@@ -91,6 +94,11 @@ export interface MachineAccount {
 }
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/** `{ [key]: median }` of the values, or nothing when there are none. */
+function medianOf<K extends string>(key: K, values: number[]): Partial<Record<K, number>> {
+  return values.length > 0 ? ({ [key]: round3(median(values)) } as Record<K, number>) : {};
+}
 
 function ratio(row: Row, baseline: Row | undefined): Ratio | null {
   if (!baseline) return null;
@@ -131,6 +139,14 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
         ? {
             machine: {
               machineCpuMs: round3(median(machine.map((m) => m.machineMs))),
+              ...medianOf(
+                'serverMs',
+                machine.flatMap((m) => (m.serverMs === undefined ? [] : [m.serverMs])),
+              ),
+              ...medianOf(
+                'servicesMs',
+                machine.flatMap((m) => (m.servicesMs === undefined ? [] : [m.servicesMs])),
+              ),
               postgresMs: round3(median(machine.map((m) => m.postgresMs))),
               valkeyMs: round3(median(machine.map((m) => m.valkeyMs))),
               stolenShare: round3(median(machine.map((m) => m.stolenShare))),
@@ -150,7 +166,7 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
       row.serverCpuRatioToL2 = round3(row.serverCpuMsPerRequest / l2Cpu);
     }
     const l2Machine = at('l2', row.concurrency)?.machine?.machineCpuMs;
-    if (row.machine && l2Machine) {
+    if (row.machine && row.machine.machineCpuMs > 0 && l2Machine) {
       row.machine.predictedThroughputRatioToL2 = round3(l2Machine / row.machine.machineCpuMs);
     }
   }
@@ -282,58 +298,4 @@ export function table(rows: readonly Row[], skipped: SkippedScenarios = {}): str
   );
   if (targets.length > 0) out.push('', 'Targets (issue 6; reported, never fail the run):', ...targets);
   return out.join('\n');
-}
-
-/**
- * Where the machine's CPU went per request, scenario by scenario: the serving process, B's other
- * services (ours only), Postgres, Valkey, and the rest (the load generator, the kernel, anything
- * else running). With both cores busy, L2's machine CPU ÷ a row's predicts that row's req/s ÷ L2.
- */
-export function machineTable(rows: readonly Row[]): string {
-  const accounted = rows.filter((row) => row.machine);
-  if (accounted.length === 0) return '';
-  const header = [
-    'scenario',
-    'conc',
-    'req/s ÷ L2',
-    'machine CPU ms/req',
-    'L2 ÷ this',
-    'server',
-    'B services',
-    'Postgres',
-    'Valkey',
-    'rest',
-    'stolen',
-  ];
-  const fixed = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(3));
-  const lines = accounted.map((row) => {
-    const m = row.machine!;
-    const server = row.serverCpuMsPerRequest;
-    const services = row.servicesCpuMsPerRequest;
-    const rest =
-      server === undefined
-        ? undefined
-        : m.machineCpuMs - server - (services ?? 0) - m.postgresMs - m.valkeyMs;
-    return [
-      scenarioLabels[row.scenario],
-      String(row.concurrency),
-      row.ratioToL2 ? `${row.ratioToL2.throughput.toFixed(2)}×` : '-',
-      fixed(m.machineCpuMs),
-      m.predictedThroughputRatioToL2 === undefined ? '-' : `${m.predictedThroughputRatioToL2.toFixed(2)}×`,
-      fixed(server),
-      fixed(services),
-      fixed(m.postgresMs),
-      fixed(m.valkeyMs),
-      fixed(rest),
-      `${Math.round(m.stolenShare * 100)}%`,
-    ];
-  });
-  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
-  const render = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [
-    "Where the machine's CPU went, ms per request (whole machine over the measured windows; medians):",
-    render(header),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...lines.map(render),
-  ].join('\n');
 }

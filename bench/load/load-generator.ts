@@ -25,6 +25,7 @@ import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { ListRequestSchema } from '@mosaic/contracts/v1/federation_pb';
 import { type LatencySummary, summarize } from '../lib/latency.js';
 import {
+  type AccountPids,
   type MachineCpu,
   type MachineCpuPerRequest,
   machineCpuPerRequest,
@@ -60,6 +61,8 @@ export interface LoadOptions {
   ratePerSecond?: number;
   /** Send a fresh W3C `traceparent` (random trace id, sampled) with every request. */
   traceparent?: boolean;
+  /** The server's (and B's other services') processes, read with the machine at the window's edges. */
+  accountPids?: AccountPids;
 }
 
 /** One request as the in-process hooks see it; times are epoch milliseconds (sub-ms precision). */
@@ -195,7 +198,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   const stopAt = measureFrom + options.durationMs;
   const paced = options.ratePerSecond !== undefined && options.ratePerSecond > 0;
   // The machine is read when the measured window opens and closes (timers: a busy loop delays them
-  // by a fraction of a millisecond), and divided by the requests completed between the two.
+  // by a fraction of a millisecond), and divided by the successful requests completed between the two.
   let machineAtStart: MachineCpu | undefined;
   let machineAtStop: MachineCpu | undefined;
   let completedInWindow = 0;
@@ -203,11 +206,11 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     ? []
     : [
         setTimeout(() => {
-          machineAtStart = readMachineCpu();
+          machineAtStart = readMachineCpu(options.accountPids);
           completedInWindow = 0;
         }, options.warmupMs),
         setTimeout(() => {
-          machineAtStop = readMachineCpu();
+          machineAtStop = readMachineCpu(options.accountPids);
         }, options.warmupMs + options.durationMs),
       ];
 
@@ -221,7 +224,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     const answer = await request(session, path, body, headers);
     const done = performance.now();
     totalRequests += 1;
-    if (machineAtStart && !machineAtStop) completedInWindow += 1;
+    if (machineAtStart && !machineAtStop && !answer.error) completedInWindow += 1;
     // Paced: every request scheduled in the window counts, even one sent late (all are awaited);
     // back to back: only requests that also end inside it, so the window's throughput is not inflated.
     const measured = due === undefined ? sent >= measureFrom && done <= stopAt : due >= measureFrom;

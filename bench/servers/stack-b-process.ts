@@ -220,6 +220,10 @@ try {
       databaseUrl: db.url,
       adminUrl: gateway.adminUrl,
       adminToken,
+      pids: {
+        gateway: services.get('gateway')!.pid!,
+        services: (['ca', 'grants', 'audit'] as const).map((name) => services.get(name)!.pid!),
+      },
     },
   });
 } catch (error) {

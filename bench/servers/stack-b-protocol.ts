@@ -23,4 +23,6 @@ export interface StackBReady {
   /** B's admin listener and an admin token for it (1 h). */
   adminUrl: string;
   adminToken: string;
+  /** Process ids: the gateway's, and ca's, grants' and audit's (for the machine account). */
+  pids: { gateway: number; services: number[] };
 }
