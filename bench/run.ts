@@ -391,9 +391,10 @@ async function main(): Promise<void> {
         'RSS sampled every 100 ms during the run; serverCpuMsPerRequest is the same figure for whatever ' +
         'answers each scenario (the L1 or L2 server process, nginx with its wrapper and the Node backend, ' +
         "B's gateway), so it has a ratio to L2's; load.machine (and rows[].machine, medians) is the whole " +
-        "machine's CPU (user+nice+system+irq+softirq from /proc/stat) and that of every postgres and " +
-        'redis-server/valkey-server process over the measured window, divided by the requests completed ' +
-        "in it, and the share of the window the hypervisor stole; L2's machine CPU ÷ a row's predicts " +
+        "machine's CPU (user+nice+system+irq+softirq from /proc/stat), that of every postgres and " +
+        'redis-server/valkey-server process and of the serving process trees (serverMs; for ours the ' +
+        "gateway, and servicesMs B's ca+grants+audit) over the measured window, divided by the successful " +
+        "requests completed in it, and the share of the window the hypervisor stole; L2's machine CPU ÷ a row's predicts " +
         'its req/s ÷ L2 when both cores are busy',
       gatewayUsage: stackB.gateway,
       servicesUsage: stackB.services,

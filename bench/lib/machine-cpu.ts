@@ -6,11 +6,8 @@
  * not by the serving process's share alone; this is the account that tells the two apart. Elsewhere
  * (no /proc) it answers undefined and the figures are left out, never guessed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { treeCpuMicros } from './process-tree-cpu.js';
-
-// /proc/stat and /proc/<pid>/stat count in clock ticks; USER_HZ is 100 on every Linux the bench runs on.
-const microsPerTick = 10_000;
+import { readFileSync } from 'node:fs';
+import { microsPerTick, readProcesses, treeCpuMicros } from './process-tree-cpu.js';
 
 type Dependency = 'postgres' | 'valkey';
 
@@ -49,16 +46,15 @@ export interface MachineCpu {
 
 export function readMachineCpu(pids?: AccountPids): MachineCpu | undefined {
   let cpuLine: string | undefined;
-  let entries: string[];
   try {
     cpuLine = readFileSync('/proc/stat', 'utf8')
       .split('\n')
       .find((line) => line.startsWith('cpu '));
-    entries = readdirSync('/proc');
   } catch {
     return undefined;
   }
-  if (!cpuLine) return undefined;
+  const processes = readProcesses();
+  if (!cpuLine || !processes) return undefined;
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is in user).
   const [user, nice, system, idle, iowait, irq, softirq, steal] = cpuLine
     .trim()
@@ -70,24 +66,13 @@ export function readMachineCpu(pids?: AccountPids): MachineCpu | undefined {
   }
   const busyMicros = user! + nice! + system! + irq! + softirq!;
   const dependencies: MachineCpu['dependencies'] = new Map();
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone between the listing and the read
-    }
-    const dependency = dependencyOfName.get(text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')));
-    if (!dependency) continue;
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    dependencies.set(Number(entry), {
-      dependency,
-      micros: (Number(fields[11]) + Number(fields[12])) * microsPerTick,
-    });
+  for (const [pid, stat] of processes) {
+    const dependency = dependencyOfName.get(stat.name);
+    if (dependency) dependencies.set(pid, { dependency, micros: stat.cpuMicros });
   }
-  const serverMicros = pids ? treeCpuMicros(pids.server) : undefined;
-  const servicesMicros = pids?.services ? treeCpuMicros(pids.services) : undefined;
+  // The trees come from the same pass over /proc as the rest of the reading.
+  const serverMicros = pids ? treeCpuMicros(pids.server, processes) : undefined;
+  const servicesMicros = pids?.services ? treeCpuMicros(pids.services, processes) : undefined;
   return {
     busyMicros,
     stolenMicros: steal,

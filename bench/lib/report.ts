@@ -119,7 +119,7 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
     const cpu = of((s) => s.gatewayCpuMsPerRequest);
     const servicesCpu = of((s) => s.servicesCpuMsPerRequest);
     const rss = of((s) => s.gatewayPeakRssMb);
-    const machine = group.flatMap((s) => (s.load.machine ? [s.load.machine] : []));
+    const machineCpu = of((s) => s.load.machine?.machineMs);
     return {
       scenario: first.scenario,
       name: scenarioNames[first.scenario],
@@ -135,21 +135,21 @@ export function aggregate(samples: readonly RoundSample[], skipped: SkippedScena
       ...(cpu.length > 0 ? { gatewayCpuMsPerRequest: round3(median(cpu)) } : {}),
       ...(servicesCpu.length > 0 ? { servicesCpuMsPerRequest: round3(median(servicesCpu)) } : {}),
       ...(rss.length > 0 ? { gatewayPeakRssMb: Math.max(...rss) } : {}),
-      ...(machine.length > 0
+      ...(machineCpu.length > 0
         ? {
             machine: {
-              machineCpuMs: round3(median(machine.map((m) => m.machineMs))),
+              machineCpuMs: round3(median(machineCpu)),
               ...medianOf(
                 'serverMs',
-                machine.flatMap((m) => (m.serverMs === undefined ? [] : [m.serverMs])),
+                of((s) => s.load.machine?.serverMs),
               ),
               ...medianOf(
                 'servicesMs',
-                machine.flatMap((m) => (m.servicesMs === undefined ? [] : [m.servicesMs])),
+                of((s) => s.load.machine?.servicesMs),
               ),
-              postgresMs: round3(median(machine.map((m) => m.postgresMs))),
-              valkeyMs: round3(median(machine.map((m) => m.valkeyMs))),
-              stolenShare: round3(median(machine.map((m) => m.stolenShare))),
+              postgresMs: round3(median(of((s) => s.load.machine?.postgresMs))),
+              valkeyMs: round3(median(of((s) => s.load.machine?.valkeyMs))),
+              stolenShare: round3(median(of((s) => s.load.machine?.stolenShare))),
             },
           }
         : {}),

@@ -207,7 +207,6 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     : [
         setTimeout(() => {
           machineAtStart = readMachineCpu(options.accountPids);
-          completedInWindow = 0;
         }, options.warmupMs),
         setTimeout(() => {
           machineAtStop = readMachineCpu(options.accountPids);

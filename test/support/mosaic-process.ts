@@ -90,14 +90,20 @@ export class MosaicProcess {
 
   /**
    * `processGroup` starts the command in its own process group and signals the whole group, as a
-   * terminal's Ctrl-C does (npm, for one, does not pass SIGINT on to its script).
+   * terminal's Ctrl-C does (npm, for one, does not pass SIGINT on to its script). `nodeFlags`
+   * replaces {@link sourceFlags} in front of the CLI; `command` replaces the whole command line.
    */
   constructor(
     args: string[],
     env: NodeJS.ProcessEnv,
-    options: { command?: string[]; cwd?: string; processGroup?: boolean } = {},
+    options: { command?: string[]; nodeFlags?: string[]; cwd?: string; processGroup?: boolean } = {},
   ) {
-    const command = options.command ?? [process.execPath, ...sourceFlags, cliEntry, ...args];
+    const command = options.command ?? [
+      process.execPath,
+      ...(options.nodeFlags ?? sourceFlags),
+      cliEntry,
+      ...args,
+    ];
     this.group = options.processGroup ?? false;
     this.child = spawn(command[0]!, command.slice(1), {
       env,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uncaughtErrorExitCode } from '@mosaic/platform';
 import { expect } from 'chai';
@@ -6,7 +5,6 @@ import {
   cleanEnv,
   MosaicProcess,
   readRunFile,
-  repoRoot,
   sourceFlags,
   tempDir,
 } from '../../../test/support/mosaic-process.js';
@@ -19,23 +17,13 @@ describe('mosaic serve: an error nothing caught', function () {
   it('is logged as one fatal line without its secrets; the running stack closes, then the process exits 70', async () => {
     const dataDir = await tempDir();
     const server = new MosaicProcess(
-      [],
+      ['serve', '--target=all'],
       cleanEnv({
         MOSAIC_DATA_DIR: dataDir.path,
         MOSAIC_LISTEN: '127.0.0.1:0',
         MOSAIC_ADMIN_LISTEN: '127.0.0.1:0',
       }),
-      {
-        command: [
-          process.execPath,
-          ...sourceFlags,
-          '--import',
-          throwOnSignal,
-          path.join(repoRoot, 'cli', 'bin', 'run.js'),
-          'serve',
-          '--target=all',
-        ],
-      },
+      { nodeFlags: [...sourceFlags, '--import', throwOnSignal] },
     );
     try {
       await server.waitFor(/is up — tier local/);
