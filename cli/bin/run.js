@@ -14,17 +14,7 @@ if (fromSource && !sourceFlagsActive) {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const child = spawn(
     process.execPath,
-    // --no-wasm-code-gc: Node 24's V8 can free Wasm code a tier-up still uses and abort the process
-    // (nodejs/node#66366); the local tier runs PGlite, which is Wasm. Kept dead code costs nothing
-    // measurable in a process with one long-lived database.
-    [
-      '--conditions=mosaic-source',
-      '--no-wasm-code-gc',
-      '--import',
-      tsx,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
+    ['--conditions=mosaic-source', '--import', tsx, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
   // The child does the work; signals sent to this process (a supervisor's SIGTERM) are passed on.

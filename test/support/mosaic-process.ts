@@ -11,13 +11,8 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cliEntry = path.join(repoRoot, 'cli', 'bin', 'run.js');
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
-/**
- * Node flags that run the TypeScript sources directly (what `npm install` alone supports), as
- * `npm start` does: `--no-wasm-code-gc` keeps Node 24's V8 from freeing Wasm code a tier-up may
- * still use (nodejs/node#66366: PGlite processes abort at random with `Check failed:
- * jit_page_->allocations_.erase(addr) == 1`).
- */
-export const sourceFlags = ['--conditions=mosaic-source', '--no-wasm-code-gc', '--import', tsx];
+/** Node flags that run the TypeScript sources directly (what `npm install` alone supports), as `npm start` does. */
+export const sourceFlags = ['--conditions=mosaic-source', '--import', tsx];
 
 /** The parent's environment without anything that would configure Mosaic behind a test's back. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -20,8 +20,7 @@ export function mosaicInvocation(
 ): MosaicInvocation {
   const runScript = path.join(cliRoot, 'bin', 'run.js');
   const fromSource = execArgv.some((arg) => arg.includes('mosaic-source'));
-  // Each gateway runs PGlite (Wasm): --no-wasm-code-gc, as in bin/run.js (nodejs/node#66366).
-  if (!fromSource) return { command: process.execPath, args: ['--no-wasm-code-gc', runScript] };
+  if (!fromSource) return { command: process.execPath, args: [runScript] };
   let tsx: string;
   try {
     tsx = createRequire(import.meta.url).resolve('tsx');
@@ -34,10 +33,7 @@ export function mosaicInvocation(
       exit: 2,
     });
   }
-  return {
-    command: process.execPath,
-    args: ['--conditions=mosaic-source', '--no-wasm-code-gc', '--import', tsx, runScript],
-  };
+  return { command: process.execPath, args: ['--conditions=mosaic-source', '--import', tsx, runScript] };
 }
 
 /** Variables that configure a Mosaic process; the demo sets its own and passes none of the caller's on. */

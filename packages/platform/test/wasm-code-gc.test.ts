@@ -3,13 +3,9 @@ import { expect } from 'chai';
 import { runCli, sourceFlags } from '../../../test/support/mosaic-process.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/wasm-code-gc-process.ts', import.meta.url));
-// The fixture starts without --no-wasm-code-gc (as an installed `mosaic serve` does) and with V8's
+// The fixture starts without --no-wasm-code-gc (as every Mosaic process does) and with V8's
 // Wasm code GC traced and stressed, so every piece of code it frees prints a `[wasm-gc] Freeing` line.
-const nodeFlags = [
-  ...sourceFlags.filter((flag) => flag !== '--no-wasm-code-gc'),
-  '--trace-wasm-code-gc',
-  '--stress-wasm-code-gc',
-];
+const nodeFlags = [...sourceFlags, '--trace-wasm-code-gc', '--stress-wasm-code-gc'];
 
 async function wasmCodeFrees(mode: 'embedded' | 'bare'): Promise<number> {
   const { code, stdout, stderr } = await runCli([mode], process.env, { script: fixture, nodeFlags });
