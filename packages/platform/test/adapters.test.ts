@@ -158,6 +158,40 @@ describe('queue and pub/sub adapters', function () {
         expect(await adapters.generations.current(guard.key)).to.not.equal(generation);
       });
 
+      it('guarded takes made together are answered as the same takes one after the other', async () => {
+        const bucket = `together-${Math.random().toString(36).slice(2)}`;
+        const guard = { key: `grant:${bucket}`, expected: '' };
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => adapters.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard)),
+        );
+        const answered = results.map((result) => (result.current ? result : expect.fail('guard moved')));
+        const allowed = answered.filter((result) => result.allowed);
+        expect(allowed).to.have.length(5);
+        expect(allowed.map((result) => result.remaining)).to.have.members([4, 3, 2, 1, 0]);
+        const refused = answered.filter((result) => !result.allowed);
+        expect(refused).to.have.length(3);
+        // 5 per minute: a token is back within 12 s.
+        for (const result of refused) expect(result.retryAfterMs).to.be.within(1, 12_000);
+        // The bucket holds what the eight took: the next take is refused as well.
+        const next = await adapters.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard);
+        expect(next).to.deep.include({ current: true, allowed: false });
+
+        // A moved marker answers every take made with the stale guard, and takes nothing.
+        const fresh = `together-${Math.random().toString(36).slice(2)}`;
+        const freshGuard = { key: `grant:${fresh}`, expected: '' };
+        await adapters.generations.bump(freshGuard.key);
+        const moved = await adapters.generations.current(freshGuard.key);
+        const stale = await Promise.all(
+          Array.from({ length: 3 }, () => adapters.rateLimiter.takeIfCurrent(fresh, 5, 60_000, freshGuard)),
+        );
+        expect(stale).to.deep.equal(Array.from({ length: 3 }, () => ({ current: false, generation: moved })));
+        const current = await adapters.rateLimiter.takeIfCurrent(fresh, 5, 60_000, {
+          ...freshGuard,
+          expected: moved,
+        });
+        expect(current).to.deep.include({ current: true, allowed: true, remaining: 4 });
+      });
+
       it('close() is safe to call twice', async () => {
         const queue = adapters.queue<{ n: number }>('closing');
         let delivered = 0;
@@ -173,6 +207,52 @@ describe('queue and pub/sub adapters', function () {
       });
 
       if (flavour.name.startsWith('bullmq')) {
+        it('guarded takes of one bucket made in the same turn share one script call; a failed call fails each', async () => {
+          const bucket = `shared-call-${Math.random().toString(36).slice(2)}`;
+          const other = `other-${Math.random().toString(36).slice(2)}`;
+          const broken = `broken-${Math.random().toString(36).slice(2)}`;
+          const guardOf = (key: string) => ({ key: `grant:${key}`, expected: '' });
+          const admin = new Redis(redisUrl);
+          // A bucket key holding a string: the script's HMGET fails in Valkey with WRONGTYPE.
+          await admin.set(`${prefix}:bucket:${broken}`, 'not a bucket');
+          // Loaded before MONITOR starts, so no NOSCRIPT retry shows among the calls counted.
+          await adapters.rateLimiter.takeIfCurrent(`warm-${bucket}`, 1, 60_000, guardOf('warm'));
+          // MONITOR shows every command Valkey runs: keep the script calls naming this test's buckets.
+          const monitor = await new Redis(redisUrl).monitor();
+          const calls: string[][] = [];
+          monitor.on('monitor', (_time: string, args: string[]) => {
+            if (args[0]?.toLowerCase().startsWith('eval') && args.some((arg) => arg.includes(prefix!)))
+              calls.push(args);
+          });
+          try {
+            const take = (key: string) => adapters.rateLimiter.takeIfCurrent(key, 100, 60_000, guardOf(key));
+            const [together, alone, failed] = await Promise.all([
+              Promise.all(Array.from({ length: 12 }, () => take(bucket))),
+              take(other),
+              Promise.allSettled(Array.from({ length: 3 }, () => take(broken))),
+            ]);
+            expect(
+              together.map((result) => (result.current && result.allowed ? result.remaining : -1)),
+            ).to.have.members(Array.from({ length: 12 }, (_, index) => 88 + index));
+            expect(alone).to.deep.include({ current: true, allowed: true, remaining: 99 });
+            expect(failed.map((result) => result.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+            const reasons = failed.map((result) =>
+              result.status === 'rejected' ? String(result.reason) : '',
+            );
+            expect(reasons[0]).to.match(/WRONGTYPE/);
+            expect(new Set(reasons).size).to.equal(1);
+            await eventually('MONITOR reported the three script calls', () => calls.length >= 3);
+            // One call per bucket, each taking as many tokens as takes were made on it.
+            expect(calls, JSON.stringify(calls)).to.have.length(3);
+            const countFor = (key: string) =>
+              calls.find((args) => args.some((arg) => arg.endsWith(`:bucket:${key}`)))?.at(-1);
+            expect([countFor(bucket), countFor(other), countFor(broken)]).to.deep.equal(['12', '1', '3']);
+          } finally {
+            monitor.disconnect();
+            admin.disconnect();
+          }
+        });
+
         it('close() releases every Redis connection it opened', async () => {
           const queue = adapters.queue<{ n: number }>('connections');
           let delivered = 0;

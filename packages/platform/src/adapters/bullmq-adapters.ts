@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../redis/redis-client.js';
+import { CoalescedTakes } from './coalesced-takes.js';
 import type {
   Adapters,
   Generations,
@@ -26,6 +27,7 @@ type RedisWithBucket = Redis & {
     capacity: number,
     periodMs: number,
     expected: string,
+    count?: number,
   ): Promise<[number, number, number, number, string]>;
 };
 
@@ -171,10 +173,24 @@ class BullmqScheduler implements Scheduler {
 }
 
 class RedisRateLimiter implements RateLimiter {
+  private readonly guarded: CoalescedTakes;
+
   constructor(
     private readonly connection: RedisWithBucket,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.guarded = new CoalescedTakes(async (take, count) => {
+      const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucket(
+        take.bucketKey,
+        take.generationKey,
+        take.capacity,
+        take.refillPeriodMs,
+        take.expected,
+        count,
+      );
+      return { current: current === 1, allowed, remaining, retryAfterMs, generation };
+    });
+  }
 
   async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
     const bucket = `${this.prefix}:bucket:${key}`;
@@ -188,21 +204,20 @@ class RedisRateLimiter implements RateLimiter {
     return { allowed: allowed === 1, remaining, retryAfterMs };
   }
 
-  async takeIfCurrent(
+  /** Takes made in the same turn on the same bucket and guard share one script call (coalesced-takes.ts). */
+  takeIfCurrent(
     key: string,
     capacity: number,
     refillPeriodMs: number,
     guard: { key: string; expected: string },
   ): Promise<({ current: true } & TokenBucketResult) | { current: false; generation: string }> {
-    const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucket(
-      `${this.prefix}:bucket:${key}`,
-      `${this.prefix}:generation:${guard.key}`,
+    return this.guarded.take({
+      bucketKey: `${this.prefix}:bucket:${key}`,
+      generationKey: `${this.prefix}:generation:${guard.key}`,
       capacity,
       refillPeriodMs,
-      guard.expected,
-    );
-    if (current !== 1) return { current: false, generation };
-    return { current: true, allowed: allowed === 1, remaining, retryAfterMs };
+      expected: guard.expected,
+    });
   }
 }
 

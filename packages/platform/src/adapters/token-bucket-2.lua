@@ -1,9 +1,12 @@
 -- Token bucket, atomically, on Valkey's clock, optionally guarded by a generation marker.
 -- KEYS[1]: the bucket hash; KEYS[2]: the generation marker of what the caller's capacity came from.
 -- ARGV[1]: capacity (tokens), ARGV[2]: refill period (ms) in which `capacity` tokens come back,
--- ARGV[3]: the generation the caller holds, or '*' for an unguarded take (KEYS[2] is not read).
+-- ARGV[3]: the generation the caller holds, or '*' for an unguarded take (KEYS[2] is not read),
+-- ARGV[4]: how many takes this call makes at once (absent: 1); each is allowed while a whole token
+-- is left, exactly as that many calls one after the other would be.
 -- When the marker is not ARGV[3], nothing is taken: the caller's copy is stale and must be read
--- again first. Returns {current (0|1), allowed (0|1), remaining (whole tokens), retry_after_ms, generation}.
+-- again first. Returns {current (0|1), allowed (how many of the takes, 0..ARGV[4]), remaining
+-- (whole tokens after them), retry_after_ms (when one was refused: until a token is back), generation}.
 local generation = ''
 if ARGV[3] ~= '*' then
   generation = redis.call('GET', KEYS[2]) or ''
@@ -27,12 +30,11 @@ end
 local elapsed = math.max(0, now - updated_at)
 tokens = math.min(capacity, tokens + elapsed * rate)
 
-local allowed = 0
+local wanted = tonumber(ARGV[4] or '1')
+local allowed = math.max(0, math.min(wanted, math.floor(tokens)))
+tokens = tokens - allowed
 local retry_after = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-else
+if allowed < wanted then
   retry_after = math.ceil((1 - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated_at', tostring(now))
