@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { deletePrefix, randomPrefix, redisUrl } from '../../../test/support/redis.js';
+import { deletePrefix, randomPrefix, redisUrl, startValkeyRelay } from '../../../test/support/redis.js';
 import { createBullmqAdapters } from '../src/adapters/bullmq-adapters.js';
 import type { Adapters } from '../src/adapters/job-queue.js';
 import { createLocalAdapters } from '../src/adapters/local-adapters.js';
@@ -250,6 +250,59 @@ describe('queue and pub/sub adapters', function () {
           } finally {
             monitor.disconnect();
             admin.disconnect();
+          }
+        });
+
+        it('while Valkey is away the rate limiter and the markers fail within their bound, and work again once it is back', async () => {
+          // Valkey behind a TCP relay this test can cut and restore, as a restart or a network failure would.
+          const relay = await startValkeyRelay();
+          const limited = createBullmqAdapters({
+            url: relay.url,
+            prefix: prefix!,
+            connectionName: `${connectionName}-relay`,
+            requestPathTimeoutMs: 300,
+          });
+          try {
+            const bucket = `away-${Math.random().toString(36).slice(2)}`;
+            const guard = { key: `grant:${bucket}`, expected: '' };
+            expect(await limited.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard)).to.deep.include({
+              current: true,
+              allowed: true,
+            });
+            await relay.stop();
+            // Each must settle on its own: a call that waited for Valkey would hit the 10 s guard instead.
+            const settled = await Promise.all(
+              [
+                limited.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard),
+                limited.rateLimiter.take(bucket, 5, 60_000),
+                limited.generations.current(guard.key),
+              ].map((call) =>
+                Promise.race([
+                  call.then(
+                    () => 'answered',
+                    (error: unknown) => `failed: ${String(error)}`,
+                  ),
+                  new Promise<string>((resolve) =>
+                    setTimeout(() => resolve('still waiting after 10 s'), 10_000),
+                  ),
+                ]),
+              ),
+            );
+            for (const outcome of settled) expect(outcome).to.match(/^failed: /);
+
+            await relay.start();
+            const deadline = Date.now() + 15_000;
+            let back: Awaited<ReturnType<typeof limited.rateLimiter.takeIfCurrent>> | undefined;
+            while (!back) {
+              back = await limited.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard).catch(() => undefined);
+              if (!back && Date.now() > deadline)
+                expect.fail('no take succeeded within 15 s of Valkey coming back');
+            }
+            // The bucket kept its state in Valkey: the second of five tokens.
+            expect(back).to.deep.include({ current: true, allowed: true, remaining: 3 });
+          } finally {
+            await limited.close();
+            await relay.stop();
           }
         });
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../redis/redis-client.js';
+import { createRequestPathRedis, type RequestPathRedis } from '../redis/request-path-redis.js';
 import { CoalescedTakes } from './coalesced-takes.js';
 import type {
   Adapters,
@@ -36,7 +37,14 @@ export interface BullmqAdaptersOptions {
   /** Key prefix; tests use a random one so runs never see each other's jobs. */
   prefix: string;
   connectionName: string;
+  /**
+   * How long the rate limiter and the generation markers wait for Valkey before failing (default
+   * 2 s): they sit on a request's path, which must be refused, not held, while Valkey is away.
+   */
+  requestPathTimeoutMs?: number;
 }
+
+const defaultRequestPathTimeoutMs = 2_000;
 
 class BullmqJobQueue<T> implements JobQueue<T> {
   private readonly queue: Queue;
@@ -174,12 +182,15 @@ class BullmqScheduler implements Scheduler {
 
 class RedisRateLimiter implements RateLimiter {
   private readonly guarded: CoalescedTakes;
+  private readonly connection: RedisWithBucket;
 
   constructor(
-    private readonly connection: RedisWithBucket,
+    private readonly requestPath: RequestPathRedis,
     private readonly prefix: string,
   ) {
+    this.connection = requestPath.redis as RedisWithBucket;
     this.guarded = new CoalescedTakes(async (take, count) => {
+      await this.requestPath.ready();
       const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucket(
         take.bucketKey,
         take.generationKey,
@@ -194,6 +205,7 @@ class RedisRateLimiter implements RateLimiter {
 
   async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
     const bucket = `${this.prefix}:bucket:${key}`;
+    await this.requestPath.ready();
     const [, allowed, remaining, retryAfterMs] = await this.connection.tokenBucket(
       bucket,
       bucket,
@@ -223,16 +235,23 @@ class RedisRateLimiter implements RateLimiter {
 
 class RedisGenerations implements Generations {
   constructor(
-    private readonly connection: Redis,
+    private readonly requestPath: RequestPathRedis,
     private readonly prefix: string,
   ) {}
 
   async current(key: string): Promise<string> {
-    return (await this.connection.get(`${this.prefix}:generation:${key}`)) ?? '';
+    await this.requestPath.ready();
+    return (await this.requestPath.redis.get(`${this.prefix}:generation:${key}`)) ?? '';
   }
 
   async bump(key: string): Promise<void> {
-    await this.connection.set(`${this.prefix}:generation:${key}`, randomUUID(), 'EX', generationTtlSeconds);
+    await this.requestPath.ready();
+    await this.requestPath.redis.set(
+      `${this.prefix}:generation:${key}`,
+      randomUUID(),
+      'EX',
+      generationTtlSeconds,
+    );
   }
 }
 
@@ -240,8 +259,16 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
   const connection = createRedis({
     url: options.url,
     connectionName: options.connectionName,
-  }) as RedisWithBucket;
-  connection.defineCommand('tokenBucket', { numberOfKeys: 2, lua: tokenBucketScript });
+  });
+  // A connection of their own for the rate limiter and the markers: the shared one waits for Valkey
+  // as long as it takes (BullMQ's workers need that), which would hold every federation request
+  // while Valkey is away instead of refusing it (503).
+  const requestPath = createRequestPathRedis({
+    url: options.url,
+    connectionName: `${options.connectionName}:requests`,
+    timeoutMs: options.requestPathTimeoutMs ?? defaultRequestPathTimeoutMs,
+  });
+  requestPath.redis.defineCommand('tokenBucket', { numberOfKeys: 2, lua: tokenBucketScript });
   const queues = new Map<string, BullmqJobQueue<unknown>>();
   const pubsub = new RedisPubSub(connection, options);
   const scheduler = new BullmqScheduler({ ...options, connection });
@@ -258,14 +285,15 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
     },
     pubsub,
     scheduler,
-    rateLimiter: new RedisRateLimiter(connection, options.prefix),
-    generations: new RedisGenerations(connection, options.prefix),
+    rateLimiter: new RedisRateLimiter(requestPath, options.prefix),
+    generations: new RedisGenerations(requestPath, options.prefix),
     close() {
       closing ??= (async () => {
         await scheduler.close();
         await Promise.all([...queues.values()].map((queue) => queue.close()));
         await pubsub.close();
         connection.disconnect();
+        requestPath.redis.disconnect();
       })();
       return closing;
     },

@@ -1,8 +1,14 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
 import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
+import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
+import { createBullmqAdapters, MosaicError } from '@mosaic/platform';
 import { expect } from 'chai';
+import { deletePrefix, randomPrefix, startValkeyRelay } from '../../../../test/support/redis.js';
 import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
+import { GrantAdmission } from '../../src/federation/server/grant-admission.js';
 import type { PeerIdentity } from '../../src/pki/peer-identity.js';
 
 const grantId = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -128,5 +134,47 @@ describe('access rule step 5: the resource must be granted and not excluded', ()
     expect(normalized.access.tasks).to.deep.equal({ includePersonal: false, includeTeams: ['t1'] });
     expect(normalized.access.notes).to.deep.equal({ includePersonal: true, includeTeams: null });
     expect(normalized.maxRowsPerQuery).to.equal(25);
+  });
+});
+
+describe('access rule steps 3–4 while Valkey is away', () => {
+  it('refuses a request with unavailable (503, overloaded) within the bound instead of holding it', async () => {
+    const relay = await startValkeyRelay();
+    const prefix = randomPrefix();
+    const adapters = createBullmqAdapters({
+      url: relay.url,
+      prefix,
+      connectionName: `test-${prefix}`,
+      requestPathTimeoutMs: 300,
+    });
+    // Never reached: the grant's generation marker is read from Valkey before the grant is fetched.
+    const grants = createClient(
+      GrantsService,
+      createConnectTransport({ baseUrl: 'http://127.0.0.1:9', httpVersion: '1.1' }),
+    );
+    const admission = new GrantAdmission({
+      grants,
+      rateLimiter: adapters.rateLimiter,
+      generations: adapters.generations,
+    });
+    try {
+      await relay.stop();
+      const outcome = await Promise.race([
+        admission.admit(identity).then(
+          () => 'admitted',
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+      ]);
+      expect(outcome).to.be.instanceOf(MosaicError);
+      const refusal = outcome as MosaicError;
+      expect(refusal.kind).to.equal('unavailable');
+      expect(refusal.reason).to.equal('overloaded');
+      expect(refusal.message).to.include('Valkey');
+    } finally {
+      await adapters.close();
+      await relay.stop();
+      await deletePrefix(prefix);
+    }
   });
 });
