@@ -1,9 +1,11 @@
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { deletePrefix, randomPrefix, redisUrl, startValkeyRelay } from '../../../test/support/redis.js';
 import { createBullmqAdapters } from '../src/adapters/bullmq-adapters.js';
 import type { Adapters } from '../src/adapters/job-queue.js';
 import { createLocalAdapters } from '../src/adapters/local-adapters.js';
+import { createLogger } from '../src/log/logger.js';
 
 /** Polls until `condition` holds; fails with `what` after a generous deadline instead of sleeping a fixed time. */
 async function eventually(what: string, condition: () => boolean, deadlineMs = 15_000): Promise<void> {
@@ -256,11 +258,19 @@ describe('queue and pub/sub adapters', function () {
         it('while Valkey is away the rate limiter and the markers fail within their bound, and work again once it is back', async () => {
           // Valkey behind a TCP relay this test can cut and restore, as a restart or a network failure would.
           const relay = await startValkeyRelay();
+          const lines: Array<{ level: string; msg: string; connection?: string }> = [];
+          const destination = new Writable({
+            write(chunk, _encoding, done) {
+              for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+              done();
+            },
+          });
           const limited = createBullmqAdapters({
             url: relay.url,
             prefix: prefix!,
             connectionName: `${connectionName}-relay`,
             requestPathTimeoutMs: 300,
+            logger: createLogger({ service: 'adapters-test', destination }),
           });
           try {
             const bucket = `away-${Math.random().toString(36).slice(2)}`;
@@ -300,6 +310,16 @@ describe('queue and pub/sub adapters', function () {
             }
             // The bucket kept its state in Valkey: the second of five tokens.
             expect(back).to.deep.include({ current: true, allowed: true, remaining: 3 });
+            // Each connection's loss is logged once however many reconnects failed, and so is its return.
+            const logged = (msg: string) =>
+              lines.filter((line) => line.msg === msg).map((line) => line.connection);
+            await eventually(
+              'both connections logged their return',
+              () => logged('Valkey connection back').length === 2,
+            );
+            const names = [`${connectionName}-relay`, `${connectionName}-relay:requests`];
+            expect(logged('Valkey connection lost; reconnecting')).to.have.members(names);
+            expect(logged('Valkey connection back')).to.have.members(names);
           } finally {
             await limited.close();
             await relay.stop();
@@ -314,6 +334,8 @@ describe('queue and pub/sub adapters', function () {
           });
           await queue.add({ data: { n: 1 } });
           await adapters.pubsub.subscribe('connections', () => {});
+          await adapters.scheduler.every('connections-tick', 60_000, async () => {});
+          await adapters.rateLimiter.take('connections', 5, 60_000);
           await eventually('the job is delivered', () => delivered === 1);
 
           const admin = new Redis(redisUrl);
@@ -323,7 +345,26 @@ describe('queue and pub/sub adapters', function () {
                 .split('\n')
                 .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
                 .filter((name) => name.startsWith(connectionName!));
-            expect(await ours()).to.include.members([connectionName, `${connectionName}:worker`]);
+            // Connections name themselves once connected: wait for the scheduler worker's.
+            const expected = [
+              connectionName,
+              `${connectionName}:worker`,
+              `${connectionName}:scheduler`,
+              `${connectionName}:requests`,
+            ];
+            let open: string[] = [];
+            const connectedBy = Date.now() + 5_000;
+            do {
+              open = await ours();
+              if (!expected.every((name) => open.includes(name)))
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            } while (!expected.every((name) => open.includes(name)) && Date.now() < connectedBy);
+            expect(open).to.include.members([
+              connectionName,
+              `${connectionName}:worker`,
+              `${connectionName}:scheduler`,
+              `${connectionName}:requests`,
+            ]);
 
             await adapters.close();
             // A quit is answered before the server drops the connection: poll until they are gone.

@@ -129,6 +129,7 @@ async function boot(options: RunTargetOptions & { logger: Logger; closer: Closer
           url: config.queue.url,
           prefix: config.queue.prefix,
           connectionName: `mosaic-${target}`,
+          logger: logger.child({ component: 'valkey' }),
         })
       : createLocalAdapters();
   closer.add('queue adapters', () => adapters.close());

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../redis/redis-client.js';
+import type { Logger } from '../log/logger.js';
+import { createRedis, logErrorEvents } from '../redis/redis-client.js';
 import { createRequestPathRedis, type RequestPathRedis } from '../redis/request-path-redis.js';
 import { CoalescedTakes } from './coalesced-takes.js';
 import type {
@@ -42,9 +43,13 @@ export interface BullmqAdaptersOptions {
    * 2 s): they sit on a request's path, which must be refused, not held, while Valkey is away.
    */
   requestPathTimeoutMs?: number;
+  /** Where each connection's losses and recoveries are logged (once per outage). */
+  logger?: Logger;
 }
 
 const defaultRequestPathTimeoutMs = 2_000;
+
+const loggerOf = (options: BullmqAdaptersOptions) => (options.logger ? { logger: options.logger } : {});
 
 class BullmqJobQueue<T> implements JobQueue<T> {
   private readonly queue: Queue;
@@ -56,6 +61,7 @@ class BullmqJobQueue<T> implements JobQueue<T> {
     private readonly options: BullmqAdaptersOptions & { connection: Redis },
   ) {
     this.queue = new Queue(name, { connection: options.connection, prefix: options.prefix });
+    if (options.logger) logErrorEvents(this.queue, { queue: name }, options.logger);
   }
 
   async add(job: { id?: string; data: T }): Promise<void> {
@@ -75,12 +81,14 @@ class BullmqJobQueue<T> implements JobQueue<T> {
     this.workerConnection = createRedis({
       url: this.options.url,
       connectionName: `${this.options.connectionName}:worker`,
+      ...loggerOf(this.options),
     });
     this.worker = new Worker(this.name, async (job) => handler(job.data as T), {
       connection: this.workerConnection,
       prefix: this.options.prefix,
       concurrency: options.concurrency ?? 1,
     });
+    if (this.options.logger) logErrorEvents(this.worker, { worker: this.name }, this.options.logger);
   }
 
   async close(): Promise<void> {
@@ -112,6 +120,7 @@ class RedisPubSub implements PubSub {
       this.subscriber = createRedis({
         url: this.options.url,
         connectionName: `${this.options.connectionName}:sub`,
+        ...loggerOf(this.options),
       });
       this.subscriber.on('message', (fullChannel: string, message: string) => {
         const name = fullChannel.slice(this.options.prefix.length + 1);
@@ -144,6 +153,7 @@ class BullmqScheduler implements Scheduler {
 
   constructor(private readonly options: BullmqAdaptersOptions & { connection: Redis }) {
     this.queue = new Queue('mosaic-scheduler', { connection: options.connection, prefix: options.prefix });
+    if (options.logger) logErrorEvents(this.queue, { queue: 'mosaic-scheduler' }, options.logger);
   }
 
   async every(name: string, intervalMs: number, task: () => Promise<void>): Promise<void> {
@@ -153,29 +163,31 @@ class BullmqScheduler implements Scheduler {
       { every: intervalMs },
       { name, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
+    // The worker blocks on a connection of its own; BullMQ leaves a passed-in connection open, so
+    // close() quits it.
     this.workerConnection ??= createRedis({
       url: this.options.url,
       connectionName: `${this.options.connectionName}:scheduler`,
+      ...loggerOf(this.options),
     });
-    this.worker ??= new Worker(
-      'mosaic-scheduler',
-      async (job) => {
-        // A replica that does not run this task (another service) leaves it for one that does.
-        const run = this.tasks.get(job.name);
-        if (run) await run();
-      },
-      {
-        connection: createRedis({
-          url: this.options.url,
-          connectionName: `${this.options.connectionName}:scheduler`,
-        }),
-        prefix: this.options.prefix,
-      },
-    );
+    if (!this.worker) {
+      this.worker = new Worker(
+        'mosaic-scheduler',
+        async (job) => {
+          // A replica that does not run this task (another service) leaves it for one that does.
+          const run = this.tasks.get(job.name);
+          if (run) await run();
+        },
+        { connection: this.workerConnection, prefix: this.options.prefix },
+      );
+      if (this.options.logger)
+        logErrorEvents(this.worker, { worker: 'mosaic-scheduler' }, this.options.logger);
+    }
   }
 
   async close(): Promise<void> {
     await this.worker?.close();
+    await this.workerConnection?.quit().catch(() => this.workerConnection?.disconnect());
     await this.queue.close();
   }
 }
@@ -259,6 +271,7 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
   const connection = createRedis({
     url: options.url,
     connectionName: options.connectionName,
+    ...loggerOf(options),
   });
   // A connection of their own for the rate limiter and the markers: the shared one waits for Valkey
   // as long as it takes (BullMQ's workers need that), which would hold every federation request
@@ -267,6 +280,7 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
     url: options.url,
     connectionName: `${options.connectionName}:requests`,
     timeoutMs: options.requestPathTimeoutMs ?? defaultRequestPathTimeoutMs,
+    ...loggerOf(options),
   });
   requestPath.redis.defineCommand('tokenBucket', { numberOfKeys: 2, lua: tokenBucketScript });
   const queues = new Map<string, BullmqJobQueue<unknown>>();

@@ -1,10 +1,14 @@
 import { Redis } from 'ioredis';
+import { errorForLog } from '../log/error-for-log.js';
+import type { Logger } from '../log/logger.js';
 
 export interface RedisClientOptions {
   url: string;
   /** Shown in CLIENT LIST, so an operator can tell which service holds a connection. */
   connectionName: string;
   connectTimeoutMs?: number;
+  /** Where the connection's losses and recoveries are logged; without one ioredis prints its own. */
+  logger?: Logger;
 }
 
 /**
@@ -12,11 +16,69 @@ export interface RedisClientOptions {
  * blocking worker survives a brief outage) and a bounded connect timeout.
  */
 export function createRedis(options: RedisClientOptions): Redis {
-  return new Redis(options.url, {
+  const redis = new Redis(options.url, {
     connectionName: options.connectionName,
     connectTimeout: options.connectTimeoutMs ?? 3000,
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     lazyConnect: false,
+  });
+  if (options.logger) logConnectionState(redis, options.connectionName, options.logger);
+  return redis;
+}
+
+/**
+ * Logs a connection's loss once (a warning, however many reconnect attempts fail meanwhile) and its
+ * recovery, instead of ioredis's unstructured print of every failed attempt. A loss is the first
+ * reconnect ioredis starts (a closed socket may reconnect at once, without an error); a close asked
+ * for (`disconnect`, `quit`) starts none. The URL is not logged: it may carry a password.
+ */
+export function logConnectionState(redis: Redis, connectionName: string, logger: Logger): void {
+  let lost = false;
+  let lastError: unknown;
+  redis.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  redis.on('reconnecting', () => {
+    if (lost) return;
+    lost = true;
+    logger.warn(
+      { ...(lastError ? { err: errorForLog(lastError) } : {}), connection: connectionName },
+      'Valkey connection lost; reconnecting',
+    );
+  });
+  redis.on('ready', () => {
+    lastError = undefined;
+    if (!lost) return;
+    lost = false;
+    logger.info({ connection: connectionName }, 'Valkey connection back');
+  });
+}
+
+/**
+ * Routes an emitter's 'error' events (a BullMQ queue's or worker's) to the log instead of the
+ * library's console print: the first at once, then at most one a minute with how many more came
+ * meanwhile, since a reconnect loop emits one per attempt (the loss itself is logged once, above).
+ */
+export function logErrorEvents(
+  emitter: { on(event: 'error', listener: (error: Error) => void): unknown },
+  fields: Record<string, string>,
+  logger: Logger,
+  intervalMs = 60_000,
+): void {
+  let lastLoggedAt = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+  emitter.on('error', (error: Error) => {
+    const now = Date.now();
+    if (now - lastLoggedAt < intervalMs) {
+      unlogged += 1;
+      return;
+    }
+    logger.warn(
+      { err: errorForLog(error), ...fields, ...(unlogged > 0 ? { alsoFailed: unlogged } : {}) },
+      'Valkey call failed',
+    );
+    lastLoggedAt = now;
+    unlogged = 0;
   });
 }

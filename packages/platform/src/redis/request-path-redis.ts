@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+import { logConnectionState } from './redis-client.js';
 
 /** A Valkey connection for calls on a request's path: answered within a bound, or failed. */
 export interface RequestPathRedis {
@@ -24,6 +26,7 @@ export function createRequestPathRedis(options: {
   url: string;
   connectionName: string;
   timeoutMs: number;
+  logger?: Logger;
 }): RequestPathRedis {
   const redis = new Redis(options.url, {
     connectionName: options.connectionName,
@@ -35,8 +38,9 @@ export function createRequestPathRedis(options: {
     enableReadyCheck: true,
     lazyConnect: false,
   });
-  // Errors surface through the calls; without a listener ioredis prints each reconnect attempt.
-  redis.on('error', () => {});
+  // Errors reach each call too; without a listener ioredis would print every reconnect attempt.
+  if (options.logger) logConnectionState(redis, options.connectionName, options.logger);
+  else redis.on('error', () => {});
   let becomingReady: Promise<void> | undefined;
   return {
     redis,

@@ -4,7 +4,7 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
 import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
-import { createBullmqAdapters, MosaicError } from '@mosaic/platform';
+import { createBullmqAdapters, createLogger, MosaicError } from '@mosaic/platform';
 import { expect } from 'chai';
 import { deletePrefix, randomPrefix, startValkeyRelay } from '../../../../test/support/redis.js';
 import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
@@ -146,6 +146,7 @@ describe('access rule steps 3–4 while Valkey is away', () => {
       prefix,
       connectionName: `test-${prefix}`,
       requestPathTimeoutMs: 300,
+      logger: createLogger({ service: 'grant-admission-test', level: 'silent' }),
     });
     // Never reached: the grant's generation marker is read from Valkey before the grant is fetched.
     const grants = createClient(
