@@ -347,7 +347,7 @@ describe('queue and pub/sub adapters', function () {
                 .filter((name) => name.startsWith(connectionName!));
             // Connections name themselves once connected: wait for the scheduler worker's.
             const expected = [
-              connectionName,
+              connectionName!,
               `${connectionName}:worker`,
               `${connectionName}:scheduler`,
               `${connectionName}:requests`,
@@ -359,12 +359,7 @@ describe('queue and pub/sub adapters', function () {
               if (!expected.every((name) => open.includes(name)))
                 await new Promise((resolve) => setTimeout(resolve, 50));
             } while (!expected.every((name) => open.includes(name)) && Date.now() < connectedBy);
-            expect(open).to.include.members([
-              connectionName,
-              `${connectionName}:worker`,
-              `${connectionName}:scheduler`,
-              `${connectionName}:requests`,
-            ]);
+            expect(open).to.include.members(expected);
 
             await adapters.close();
             // A quit is answered before the server drops the connection: poll until they are gone.
