@@ -30,12 +30,15 @@ export interface ValkeyRelay {
   start(): Promise<void>;
   /** Drops every connection and closes the port, as a Valkey restart or a network failure would. */
   stop(): Promise<void>;
+  /** Keeps connections open but forwards nothing more to Valkey, as a hung server or a lost route would. */
+  stall(): void;
 }
 
 /** A TCP relay to the test Valkey that a test can cut and restore. */
 export async function startValkeyRelay(): Promise<ValkeyRelay> {
   const target = new URL(redisUrl);
   const sockets = new Set<net.Socket>();
+  const clients = new Map<net.Socket, net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
   const start = async () => {
@@ -46,6 +49,8 @@ export async function startValkeyRelay(): Promise<ValkeyRelay> {
         socket.on('error', () => {});
         socket.on('close', () => sockets.delete(socket));
       }
+      clients.set(client, upstream);
+      client.on('close', () => clients.delete(client));
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
@@ -55,6 +60,12 @@ export async function startValkeyRelay(): Promise<ValkeyRelay> {
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
   };
+  const stall = () => {
+    for (const [client, upstream] of clients) {
+      client.unpipe(upstream);
+      client.pause();
+    }
+  };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, start, stop };
+  return { url: `redis://127.0.0.1:${port}`, start, stop, stall };
 }

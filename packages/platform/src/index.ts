@@ -14,6 +14,7 @@ export * from './lifecycle/uncaught-errors.js';
 export * from './log/index.js';
 export * from './metrics/registry.js';
 export * from './redis/redis-client.js';
+export { ValkeyUnreachableError } from './redis/request-path-redis.js';
 export * from './rpc/interceptors.js';
 export * from './rpc/method-policy.js';
 export * from './rpc/not-implemented.js';

@@ -6,6 +6,7 @@ import { createBullmqAdapters } from '../src/adapters/bullmq-adapters.js';
 import type { Adapters } from '../src/adapters/job-queue.js';
 import { createLocalAdapters } from '../src/adapters/local-adapters.js';
 import { createLogger } from '../src/log/logger.js';
+import { ValkeyUnreachableError } from '../src/redis/request-path-redis.js';
 
 /** Polls until `condition` holds; fails with `what` after a generous deadline instead of sleeping a fixed time. */
 async function eventually(what: string, condition: () => boolean, deadlineMs = 15_000): Promise<void> {
@@ -279,26 +280,49 @@ describe('queue and pub/sub adapters', function () {
               current: true,
               allowed: true,
             });
+            // Each call must fail on its own, naming Valkey, within its bound: one that waited for
+            // Valkey would hit the 10 s guard instead.
+            const settle = async (call: Promise<unknown>) => {
+              const startedAt = performance.now();
+              const outcome = await Promise.race([
+                call.then(
+                  () => 'answered',
+                  (error: unknown) => error,
+                ),
+                new Promise<string>((resolve) =>
+                  setTimeout(() => resolve('still waiting after 10 s'), 10_000),
+                ),
+              ]);
+              return { outcome, ms: performance.now() - startedAt };
+            };
+            const expectRefused = ({ outcome, ms }: { outcome: unknown; ms: number }) => {
+              expect(outcome).to.be.instanceOf(ValkeyUnreachableError);
+              expect((outcome as Error).message).to.match(
+                /^Valkey (did not answer within 300 ms|is unreachable: )/,
+              );
+              // One deadline per call, however it splits between waiting for the connection and the answer.
+              expect(ms, 'ms to the refusal').to.be.below(900);
+            };
+
+            // A connection that stays open but is answered no more: the command is already written.
+            relay.stall();
+            expectRefused(await settle(limited.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard)));
+
+            // A dropped connection: calls made before ioredis sees it fail at once ...
             await relay.stop();
-            // Each must settle on its own: a call that waited for Valkey would hit the 10 s guard instead.
-            const settled = await Promise.all(
+            const calls = () =>
               [
                 limited.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard),
                 limited.rateLimiter.take(bucket, 5, 60_000),
                 limited.generations.current(guard.key),
-              ].map((call) =>
-                Promise.race([
-                  call.then(
-                    () => 'answered',
-                    (error: unknown) => `failed: ${String(error)}`,
-                  ),
-                  new Promise<string>((resolve) =>
-                    setTimeout(() => resolve('still waiting after 10 s'), 10_000),
-                  ),
-                ]),
-              ),
-            );
-            for (const outcome of settled) expect(outcome).to.match(/^failed: /);
+              ].map(settle);
+            for (const refusal of await Promise.all(calls())) expectRefused(refusal);
+            // ... and calls made while it reconnects wait for it, up to the same bound.
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            for (const refusal of await Promise.all(calls())) {
+              expectRefused(refusal);
+              expect((refusal.outcome as Error).message).to.equal('Valkey did not answer within 300 ms');
+            }
 
             await relay.start();
             const deadline = Date.now() + 15_000;
@@ -308,7 +332,8 @@ describe('queue and pub/sub adapters', function () {
               if (!back && Date.now() > deadline)
                 expect.fail('no take succeeded within 15 s of Valkey coming back');
             }
-            // The bucket kept its state in Valkey: the second of five tokens.
+            // The bucket kept its state in Valkey: the second of five tokens (the stalled take's bytes
+            // never reached Valkey, and nothing refused was sent again after the reconnect).
             expect(back).to.deep.include({ current: true, allowed: true, remaining: 3 });
             // Each connection's loss is logged once however many reconnects failed, and so is its return.
             const logged = (msg: string) =>

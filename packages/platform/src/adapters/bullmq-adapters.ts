@@ -202,14 +202,15 @@ class RedisRateLimiter implements RateLimiter {
   ) {
     this.connection = requestPath.redis as RedisWithBucket;
     this.guarded = new CoalescedTakes(async (take, count) => {
-      await this.requestPath.ready();
-      const [current, allowed, remaining, retryAfterMs, generation] = await this.connection.tokenBucket(
-        take.bucketKey,
-        take.generationKey,
-        take.capacity,
-        take.refillPeriodMs,
-        take.expected,
-        count,
+      const [current, allowed, remaining, retryAfterMs, generation] = await this.requestPath.call(() =>
+        this.connection.tokenBucket(
+          take.bucketKey,
+          take.generationKey,
+          take.capacity,
+          take.refillPeriodMs,
+          take.expected,
+          count,
+        ),
       );
       return { current: current === 1, allowed, remaining, retryAfterMs, generation };
     });
@@ -217,13 +218,8 @@ class RedisRateLimiter implements RateLimiter {
 
   async take(key: string, capacity: number, refillPeriodMs: number): Promise<TokenBucketResult> {
     const bucket = `${this.prefix}:bucket:${key}`;
-    await this.requestPath.ready();
-    const [, allowed, remaining, retryAfterMs] = await this.connection.tokenBucket(
-      bucket,
-      bucket,
-      capacity,
-      refillPeriodMs,
-      unguarded,
+    const [, allowed, remaining, retryAfterMs] = await this.requestPath.call(() =>
+      this.connection.tokenBucket(bucket, bucket, capacity, refillPeriodMs, unguarded),
     );
     return { allowed: allowed === 1, remaining, retryAfterMs };
   }
@@ -252,17 +248,12 @@ class RedisGenerations implements Generations {
   ) {}
 
   async current(key: string): Promise<string> {
-    await this.requestPath.ready();
-    return (await this.requestPath.redis.get(`${this.prefix}:generation:${key}`)) ?? '';
+    return (await this.requestPath.call((redis) => redis.get(`${this.prefix}:generation:${key}`))) ?? '';
   }
 
   async bump(key: string): Promise<void> {
-    await this.requestPath.ready();
-    await this.requestPath.redis.set(
-      `${this.prefix}:generation:${key}`,
-      randomUUID(),
-      'EX',
-      generationTtlSeconds,
+    await this.requestPath.call((redis) =>
+      redis.set(`${this.prefix}:generation:${key}`, randomUUID(), 'EX', generationTtlSeconds),
     );
   }
 }
@@ -303,11 +294,15 @@ export function createBullmqAdapters(options: BullmqAdaptersOptions): Adapters {
     generations: new RedisGenerations(requestPath, options.prefix),
     close() {
       closing ??= (async () => {
-        await scheduler.close();
-        await Promise.all([...queues.values()].map((queue) => queue.close()));
-        await pubsub.close();
-        connection.disconnect();
-        requestPath.redis.disconnect();
+        // First: it waits for nothing, while a worker's close waits for Valkey to answer.
+        requestPath.disconnect();
+        try {
+          await scheduler.close();
+          await Promise.all([...queues.values()].map((queue) => queue.close()));
+          await pubsub.close();
+        } finally {
+          connection.disconnect();
+        }
       })();
       return closing;
     },

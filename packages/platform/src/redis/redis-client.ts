@@ -35,6 +35,7 @@ export function createRedis(options: RedisClientOptions): Redis {
  */
 export function logConnectionState(redis: Redis, connectionName: string, logger: Logger): void {
   let lost = false;
+  let connected = false;
   let lastError: unknown;
   redis.on('error', (error: unknown) => {
     lastError = error;
@@ -44,14 +45,16 @@ export function logConnectionState(redis: Redis, connectionName: string, logger:
     lost = true;
     logger.warn(
       { ...(lastError ? { err: errorForLog(lastError) } : {}), connection: connectionName },
-      'Valkey connection lost; reconnecting',
+      connected ? 'Valkey connection lost; reconnecting' : 'Valkey unreachable; retrying',
     );
   });
   redis.on('ready', () => {
     lastError = undefined;
+    const wasConnected = connected;
+    connected = true;
     if (!lost) return;
     lost = false;
-    logger.info({ connection: connectionName }, 'Valkey connection back');
+    logger.info({ connection: connectionName }, wasConnected ? 'Valkey connection back' : 'Valkey connected');
   });
 }
 
@@ -76,7 +79,7 @@ export function logErrorEvents(
     }
     logger.warn(
       { err: errorForLog(error), ...fields, ...(unlogged > 0 ? { alsoFailed: unlogged } : {}) },
-      'Valkey call failed',
+      'queue error (BullMQ)',
     );
     lastLoggedAt = now;
     unlogged = 0;

@@ -1,26 +1,36 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { logConnectionState } from './redis-client.js';
 
 /** A Valkey connection for calls on a request's path: answered within a bound, or failed. */
 export interface RequestPathRedis {
   readonly redis: Redis;
-  /** Resolves once the connection takes commands; rejects after the bound (at once once closed). */
-  ready(): Promise<void>;
+  /**
+   * Runs `command` once the connection takes commands, all within one bound: the wait for the
+   * connection and the answer share it. Rejects with ValkeyUnreachableError past the bound, or at
+   * once if the connection is closed.
+   */
+  call<T>(command: (redis: Redis) => Promise<T>): Promise<T>;
+  /** Closes the connection; calls waiting for it fail at once. */
+  disconnect(): void;
 }
 
 export class ValkeyUnreachableError extends Error {
   override readonly name = 'ValkeyUnreachableError';
 }
 
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
  * A connection that never holds a command for Valkey to come back, unlike the shared one (whose
- * settings BullMQ's workers need): nothing waits in ioredis's offline queue, a command in flight
- * when the connection drops fails instead of being sent again after the reconnect, and an answer
- * that does not come within `timeoutMs` fails the call. A request refused during an outage so
- * leaves nothing behind to run once Valkey is back (a replayed token-bucket take would spend a
- * token for a request already answered 503). Until the connection is ready (at start, or while it
- * reconnects) a call waits for it, up to the same bound.
+ * settings BullMQ's workers need): nothing waits in ioredis's offline queue, and a command in
+ * flight when the connection drops fails instead of being sent again after the reconnect (a
+ * replayed token-bucket take would spend a token for a request already refused). A call that runs
+ * out of time is failed, but a command already written may still run on Valkey: a take refused
+ * that way can have spent its token, as a take whose answer was lost in transit would.
  */
 export function createRequestPathRedis(options: {
   url: string;
@@ -31,6 +41,7 @@ export function createRequestPathRedis(options: {
   const redis = new Redis(options.url, {
     connectionName: options.connectionName,
     connectTimeout: Math.max(options.timeoutMs, 1000),
+    // The bound of a call made while ready; one that waited for the connection races what is left.
     commandTimeout: options.timeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -41,32 +52,72 @@ export function createRequestPathRedis(options: {
   // Errors reach each call too; without a listener ioredis would print every reconnect attempt.
   if (options.logger) logConnectionState(redis, options.connectionName, options.logger);
   else redis.on('error', () => {});
-  let becomingReady: Promise<void> | undefined;
+
+  // Calls waiting for the connection; one that times out leaves, so an outage holds none of them.
+  const waiters = new Set<Waiter>();
+  redis.on('ready', () => {
+    for (const waiter of waiters) waiter.resolve();
+  });
+  redis.on('end', () => {
+    for (const waiter of waiters) waiter.reject(closed());
+  });
+
+  const unreachable = () =>
+    new ValkeyUnreachableError(`Valkey did not answer within ${options.timeoutMs} ms`);
+  const closed = () => new ValkeyUnreachableError('the Valkey connection is closed');
+  // Valkey's own answers (a script's error) stay as they are; the rest mean it was not reached.
+  const namingFailures = (error: unknown): never => {
+    if (error instanceof ReplyError) throw error;
+    if (error instanceof Error && error.message === 'Command timed out') throw unreachable();
+    throw new ValkeyUnreachableError(
+      `Valkey is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  };
+
   return {
     redis,
-    ready() {
-      if (redis.status === 'ready') return Promise.resolve();
-      if (redis.status === 'end')
-        return Promise.reject(new ValkeyUnreachableError('the Valkey connection is closed'));
-      becomingReady ??= new Promise<void>((resolve) => {
-        redis.once('ready', () => {
-          becomingReady = undefined;
-          resolve();
-        });
+    async call<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+      // Ready: ioredis's commandTimeout is the bound, without a timer of ours on the hot path.
+      if (redis.status === 'ready') return command(redis).catch(namingFailures);
+      if (redis.status === 'end') throw closed();
+      const deadline = performance.now() + options.timeoutMs;
+      await new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          resolve() {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            resolve();
+          },
+          reject(error) {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            reject(error);
+          },
+        };
+        const timer = setTimeout(() => waiter.reject(unreachable()), options.timeoutMs);
+        waiters.add(waiter);
       });
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new ValkeyUnreachableError(`Valkey did not become reachable within ${options.timeoutMs} ms`),
-            ),
-          options.timeoutMs,
-        );
-        becomingReady!.then(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      return withDeadline(command(redis).catch(namingFailures), deadline - performance.now(), unreachable);
+    },
+    disconnect() {
+      redis.disconnect();
+      // 'end' comes on a later tick; nothing should wait for it.
+      for (const waiter of waiters) waiter.reject(closed());
     },
   };
+}
+
+function withDeadline<T>(answer: Promise<T>, leftMs: number, late: () => Error): Promise<T> {
+  if (leftMs <= 0) {
+    answer.catch(() => {});
+    return Promise.reject(late());
+  }
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    answer,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(late()), leftMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

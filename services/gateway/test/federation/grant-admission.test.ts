@@ -4,7 +4,7 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
 import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
-import { createBullmqAdapters, createLogger, MosaicError } from '@mosaic/platform';
+import { createBullmqAdapters, createLogger, MosaicError, ValkeyUnreachableError } from '@mosaic/platform';
 import { expect } from 'chai';
 import { deletePrefix, randomPrefix, startValkeyRelay } from '../../../../test/support/redis.js';
 import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
@@ -158,20 +158,41 @@ describe('access rule steps 3–4 while Valkey is away', () => {
       rateLimiter: adapters.rateLimiter,
       generations: adapters.generations,
     });
-    try {
-      await relay.stop();
-      const outcome = await Promise.race([
+    const admitted = () =>
+      Promise.race([
         admission.admit(identity).then(
           () => 'admitted',
           (error: unknown) => error,
         ),
         new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
       ]);
+    const expectRefused = (outcome: unknown) => {
       expect(outcome).to.be.instanceOf(MosaicError);
       const refusal = outcome as MosaicError;
       expect(refusal.kind).to.equal('unavailable');
       expect(refusal.reason).to.equal('overloaded');
       expect(refusal.message).to.include('Valkey');
+      expect(refusal.cause).to.be.instanceOf(ValkeyUnreachableError);
+    };
+    try {
+      // Before Valkey was ever reached.
+      await relay.stop();
+      expectRefused(await admitted());
+      // After it was: the connection drops under a gateway that was serving.
+      await relay.start();
+      const connectedBy = Date.now() + 10_000;
+      while (
+        !(await adapters.generations.current('warm').then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        if (Date.now() > connectedBy) expect.fail('Valkey was not reached within 10 s of the relay starting');
+      }
+      await relay.stop();
+      expectRefused(await admitted());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expectRefused(await admitted());
     } finally {
       await adapters.close();
       await relay.stop();
