@@ -60,8 +60,9 @@ export function logConnectionState(redis: Redis, connectionName: string, logger:
 
 /**
  * Routes an emitter's 'error' events (a BullMQ queue's or worker's) to the log instead of the
- * library's console print: the first at once, then at most one a minute with how many more came
- * meanwhile, since a reconnect loop emits one per attempt (the loss itself is logged once, above).
+ * library's console print: the first at once, then at most one a minute, since a reconnect loop
+ * emits one per attempt (the loss itself is logged once, above). Errors held back are counted and
+ * the count is logged when the minute is up, so a burst that stops is still seen whole.
  */
 export function logErrorEvents(
   emitter: { on(event: 'error', listener: (error: Error) => void): unknown },
@@ -70,18 +71,31 @@ export function logErrorEvents(
   intervalMs = 60_000,
 ): void {
   let lastLoggedAt = Number.NEGATIVE_INFINITY;
-  let unlogged = 0;
-  emitter.on('error', (error: Error) => {
-    const now = Date.now();
-    if (now - lastLoggedAt < intervalMs) {
-      unlogged += 1;
-      return;
-    }
+  let latest: Error | undefined;
+  let held = 0;
+  let flush: NodeJS.Timeout | undefined;
+  const log = (error: Error, alsoFailed: number) => {
     logger.warn(
-      { err: errorForLog(error), ...fields, ...(unlogged > 0 ? { alsoFailed: unlogged } : {}) },
+      { err: errorForLog(error), ...fields, ...(alsoFailed > 0 ? { alsoFailed } : {}) },
       'queue error (BullMQ)',
     );
-    lastLoggedAt = now;
-    unlogged = 0;
+    lastLoggedAt = Date.now();
+  };
+  emitter.on('error', (error: Error) => {
+    const sinceLast = Date.now() - lastLoggedAt;
+    if (sinceLast >= intervalMs && !flush) {
+      log(error, 0);
+      return;
+    }
+    latest = error;
+    held += 1;
+    // The latest of those held back is logged when the interval is up, with how many came with it.
+    flush ??= setTimeout(() => {
+      flush = undefined;
+      if (latest) log(latest, held - 1);
+      latest = undefined;
+      held = 0;
+    }, intervalMs - sinceLast);
+    flush.unref();
   });
 }
