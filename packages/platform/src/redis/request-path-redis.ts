@@ -53,15 +53,6 @@ export function createRequestPathRedis(options: {
   if (options.logger) logConnectionState(redis, options.connectionName, options.logger);
   else redis.on('error', () => {});
 
-  // Calls waiting for the connection; one that times out leaves, so an outage holds none of them.
-  const waiters = new Set<Waiter>();
-  redis.on('ready', () => {
-    for (const waiter of waiters) waiter.resolve();
-  });
-  redis.on('end', () => {
-    for (const waiter of waiters) waiter.reject(closed());
-  });
-
   const unreachable = () =>
     new ValkeyUnreachableError(`Valkey did not answer within ${options.timeoutMs} ms`);
   const closed = () => new ValkeyUnreachableError('the Valkey connection is closed');
@@ -74,6 +65,15 @@ export function createRequestPathRedis(options: {
       { cause: error },
     );
   };
+
+  // Calls waiting for the connection; one that times out leaves, so an outage holds none of them.
+  const waiters = new Set<Waiter>();
+  redis.on('ready', () => {
+    for (const waiter of waiters) waiter.resolve();
+  });
+  redis.on('end', () => {
+    for (const waiter of waiters) waiter.reject(closed());
+  });
 
   return {
     redis,
@@ -98,7 +98,9 @@ export function createRequestPathRedis(options: {
         const timer = setTimeout(() => waiter.reject(unreachable()), options.timeoutMs);
         waiters.add(waiter);
       });
-      return withDeadline(command(redis).catch(namingFailures), deadline - performance.now(), unreachable);
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) throw unreachable();
+      return withDeadline(command(redis).catch(namingFailures), leftMs, unreachable);
     },
     disconnect() {
       redis.disconnect();
@@ -109,10 +111,6 @@ export function createRequestPathRedis(options: {
 }
 
 function withDeadline<T>(answer: Promise<T>, leftMs: number, late: () => Error): Promise<T> {
-  if (leftMs <= 0) {
-    answer.catch(() => {});
-    return Promise.reject(late());
-  }
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     answer,
