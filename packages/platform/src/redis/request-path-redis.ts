@@ -27,9 +27,10 @@ interface Waiter {
 /**
  * A connection that never holds a command for Valkey to come back, unlike the shared one (whose
  * settings BullMQ's workers need): nothing waits in ioredis's offline queue, and a command in
- * flight when the connection drops fails instead of being sent again after the reconnect (a
- * replayed token-bucket take would spend a token for a request already refused). A call that runs
- * out of time is failed, but a command already written may still run on Valkey: a take refused
+ * flight when the connection drops fails at once instead of being sent again after the reconnect
+ * (a replayed token-bucket take would spend a token for a request already refused). A call made
+ * while the connection reconnects waits for it, within the same bound as the answer. A call that
+ * runs out of time is failed, but a command already written may still run on Valkey: a take refused
  * that way can have spent its token, as a take whose answer was lost in transit would.
  */
 export function createRequestPathRedis(options: {
@@ -41,7 +42,9 @@ export function createRequestPathRedis(options: {
   const redis = new Redis(options.url, {
     connectionName: options.connectionName,
     connectTimeout: Math.max(options.timeoutMs, 1000),
-    // The bound of a call made while ready; one that waited for the connection races what is left.
+    // The bound of a command sent while ready (one that waited for the connection races what is
+    // left). A script whose SHA Valkey lost is sent again as EVAL with a bound of its own: rare
+    // (a SCRIPT FLUSH, a failover), so such a call may take up to twice the bound.
     commandTimeout: options.timeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -53,15 +56,28 @@ export function createRequestPathRedis(options: {
   if (options.logger) logConnectionState(redis, options.connectionName, options.logger);
   else redis.on('error', () => {});
 
+  let closedByUs = false;
   const unreachable = () =>
     new ValkeyUnreachableError(`Valkey did not answer within ${options.timeoutMs} ms`);
   const closed = () => new ValkeyUnreachableError('the Valkey connection is closed');
   // Valkey's own answers (a script's error) stay as they are; the rest mean it was not reached.
   const namingFailures = (error: unknown): never => {
     if (error instanceof ReplyError) throw error;
-    if (error instanceof Error && error.message === 'Command timed out') throw unreachable();
+    if (error instanceof Error && error.message === 'Command timed out') {
+      // An open connection that answers nothing (a hung server, a lost route) stays 'ready' until
+      // TCP gives up, minutes later, and every call would wait out its bound on it: drop it, so
+      // the calls after this one wait for a new connection instead, and nothing piles up in it.
+      if (redis.status === 'ready') redis.disconnect(true);
+      throw unreachable();
+    }
+    if (closedByUs) throw closed();
+    const dropped =
+      error instanceof Error &&
+      (error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.');
     throw new ValkeyUnreachableError(
-      `Valkey is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      dropped
+        ? 'the connection to Valkey dropped before it answered'
+        : `Valkey is unreachable: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   };
@@ -78,9 +94,10 @@ export function createRequestPathRedis(options: {
   return {
     redis,
     async call<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+      // ioredis leaves a connection closed while it was reconnecting in 'reconnecting', not 'end'.
+      if (closedByUs || redis.status === 'end') throw closed();
       // Ready: ioredis's commandTimeout is the bound, without a timer of ours on the hot path.
       if (redis.status === 'ready') return command(redis).catch(namingFailures);
-      if (redis.status === 'end') throw closed();
       const deadline = performance.now() + options.timeoutMs;
       await new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
@@ -103,8 +120,9 @@ export function createRequestPathRedis(options: {
       return withDeadline(command(redis).catch(namingFailures), leftMs, unreachable);
     },
     disconnect() {
+      closedByUs = true;
       redis.disconnect();
-      // 'end' comes on a later tick; nothing should wait for it.
+      // 'end' comes on a later tick, and never for a connection that was reconnecting.
       for (const waiter of waiters) waiter.reject(closed());
     },
   };

@@ -188,6 +188,7 @@ describe('access rule steps 3–4 while Valkey is away', () => {
         ))
       ) {
         if (Date.now() > connectedBy) expect.fail('Valkey was not reached within 10 s of the relay starting');
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
       await relay.stop();
       expectRefused(await admitted());
