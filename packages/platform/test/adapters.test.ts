@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { deletePrefix, randomPrefix, redisUrl, startValkeyRelay } from '../../../test/support/redis.js';
+import { settle } from '../../../test/support/settle.js';
 import { createBullmqAdapters } from '../src/adapters/bullmq-adapters.js';
 import type { Adapters } from '../src/adapters/job-queue.js';
 import { createLocalAdapters } from '../src/adapters/local-adapters.js';
@@ -285,7 +287,7 @@ describe('queue and pub/sub adapters', function () {
                   .catch(() => undefined);
                 if (taken) return taken;
                 if (Date.now() > deadline) expect.fail(`no take was answered within 15 s ${within}`);
-                await new Promise((resolve) => setTimeout(resolve, 50));
+                await sleep(50);
               }
             };
             expect(await answeredTake('of the start')).to.deep.include({
@@ -295,19 +297,6 @@ describe('queue and pub/sub adapters', function () {
             });
             // Each call must fail on its own, naming Valkey, well within the 10 s guard (a call that
             // waited for Valkey to come back would reach it).
-            const settle = async (call: Promise<unknown>) => {
-              const startedAt = performance.now();
-              const outcome = await Promise.race([
-                call.then(
-                  () => 'answered',
-                  (error: unknown) => error,
-                ),
-                new Promise<string>((resolve) =>
-                  setTimeout(() => resolve('still waiting after 10 s'), 10_000),
-                ),
-              ]);
-              return { outcome, ms: performance.now() - startedAt };
-            };
             const expectRefused = ({ outcome, ms }: { outcome: unknown; ms: number }) => {
               expect(outcome).to.be.instanceOf(ValkeyUnreachableError);
               expect((outcome as Error).message).to.match(
@@ -336,10 +325,10 @@ describe('queue and pub/sub adapters', function () {
                 limited.rateLimiter.takeIfCurrent(bucket, 5, 60_000, guard),
                 limited.rateLimiter.take(bucket, 5, 60_000),
                 limited.generations.current(guard.key),
-              ].map(settle);
+              ].map((call) => settle(call));
             for (const refusal of await Promise.all(calls())) expectRefused(refusal);
             // ... and calls made while it reconnects wait for it, up to the same bound.
-            await new Promise((resolve) => setTimeout(resolve, 100));
+            await sleep(100);
             for (const refusal of await Promise.all(calls())) {
               expectRefused(refusal);
               expect((refusal.outcome as Error).message).to.equal('Valkey did not answer within 300 ms');

@@ -100,15 +100,17 @@ export function createRequestPathRedis(options: {
       if (redis.status === 'ready') return command(redis).catch(namingFailures);
       const deadline = performance.now() + options.timeoutMs;
       await new Promise<void>((resolve, reject) => {
+        const leave = () => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+        };
         const waiter: Waiter = {
           resolve() {
-            clearTimeout(timer);
-            waiters.delete(waiter);
+            leave();
             resolve();
           },
           reject(error) {
-            clearTimeout(timer);
-            waiters.delete(waiter);
+            leave();
             reject(error);
           },
         };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { createClient } from '@connectrpc/connect';
@@ -7,6 +8,7 @@ import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import { createBullmqAdapters, createLogger, MosaicError, ValkeyUnreachableError } from '@mosaic/platform';
 import { expect } from 'chai';
 import { deletePrefix, randomPrefix, startValkeyRelay } from '../../../../test/support/redis.js';
+import { settle } from '../../../../test/support/settle.js';
 import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
 import { GrantAdmission } from '../../src/federation/server/grant-admission.js';
 import type { PeerIdentity } from '../../src/pki/peer-identity.js';
@@ -158,14 +160,7 @@ describe('access rule steps 3–4 while Valkey is away', () => {
       rateLimiter: adapters.rateLimiter,
       generations: adapters.generations,
     });
-    const admitted = () =>
-      Promise.race([
-        admission.admit(identity).then(
-          () => 'admitted',
-          (error: unknown) => error,
-        ),
-        new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
-      ]);
+    const admitted = async () => (await settle(admission.admit(identity))).outcome;
     const expectRefused = (outcome: unknown) => {
       expect(outcome).to.be.instanceOf(MosaicError);
       const refusal = outcome as MosaicError;
@@ -188,11 +183,11 @@ describe('access rule steps 3–4 while Valkey is away', () => {
         ))
       ) {
         if (Date.now() > connectedBy) expect.fail('Valkey was not reached within 10 s of the relay starting');
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sleep(50);
       }
       await relay.stop();
       expectRefused(await admitted());
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       expectRefused(await admitted());
     } finally {
       await adapters.close();
