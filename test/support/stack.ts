@@ -39,13 +39,17 @@ export interface TestStack {
 
 export async function startStack(
   host: string,
-  options: { tier?: 'federated' | 'standalone' } = {},
+  options: {
+    tier?: 'federated' | 'standalone';
+    /** Settings over the loaded config, e.g. a client certificate lifetime of seconds. */
+    config?: Partial<MosaicConfig>;
+  } = {},
 ): Promise<TestStack> {
   const db = await createTestDatabase();
   const dataDir = await tempDir();
   const prefix = randomPrefix();
   const env = { MOSAIC_INTERNAL_KEY: randomInternalKey(), MOSAIC_MASTER_KEY: randomInternalKey() };
-  const config = loadConfig({
+  const loaded = loadConfig({
     env: {
       MOSAIC_STORAGE_TIER: options.tier ?? 'federated',
       DATABASE_URL: db.url,
@@ -61,6 +65,7 @@ export async function startStack(
       MOSAIC_PUBLIC_HOSTNAME: host,
     },
   });
+  const config: MosaicConfig = { ...loaded, ...options.config };
   let running: RunningTarget;
   try {
     running = await runTarget({

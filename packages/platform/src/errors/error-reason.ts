@@ -9,6 +9,7 @@ export type ErrorReasonName =
   | 'grant_suspended'
   | 'grant_revoked'
   | 'certificate_not_current'
+  | 'certificate_expired'
   | 'subject_mismatch'
   | 'resource_not_in_scope'
   | 'rate_limited'

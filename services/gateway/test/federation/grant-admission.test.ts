@@ -121,6 +121,32 @@ describe('access rule step 3: grant admission', () => {
   }
 });
 
+describe('access rule step 3: a certificate that expired while its connection stayed open', () => {
+  const at = (iso: string): PeerIdentity => ({ ...identity, notAfter: new Date(iso) });
+
+  it('is refused with certificate_expired, the time it expired and a remedy', () => {
+    const refusal = admitGrant(at('2026-11-22T11:59:59Z'), grant(), now);
+    expect(refusal?.kind).to.equal('permission_denied');
+    expect(refusal?.reason).to.equal('certificate_expired');
+    expect(refusal?.message).to.include('2026-11-22T11:59:59.000Z');
+    expect(refusal?.remedy).to.match(/enroll again/);
+  });
+
+  it('is refused from the instant notAfter is reached, as the handshake (OpenSSL) counts it', () => {
+    expect(admitGrant(at('2026-11-22T12:00:00Z'), grant(), now)?.reason).to.equal('certificate_expired');
+    expect(admitGrant(at('2026-11-22T12:00:01Z'), grant(), now)).to.equal(null);
+  });
+
+  it('is refused even as the previous certificate inside the renewal overlap', () => {
+    const overlapping = grant({
+      activeCertFingerprint: 'bb'.repeat(32),
+      previousCertFingerprint: 'aa'.repeat(32),
+      previousCertValidUntil: timestampFromDate(new Date('2026-11-22T12:05:00Z')),
+    });
+    expect(admitGrant(at('2026-11-22T11:00:00Z'), overlapping, now)?.reason).to.equal('certificate_expired');
+  });
+});
+
 describe('access rule step 5: the resource must be granted and not excluded', () => {
   it('allows granted resources, refuses excluded and ungranted ones with the allowed list', () => {
     const normalized = grant();

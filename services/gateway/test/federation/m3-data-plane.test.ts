@@ -295,6 +295,26 @@ describe('M3 data plane over strict mTLS (two stacks: A 127.0.0.2, B 127.0.0.3)'
     expect(other.code).to.equal(Code.InvalidArgument);
   });
 
+  it('a filter.updated_after outside the range of a timestamp answers invalid_argument, and a real one filters', async () => {
+    const client = federationClient(credentials['alice-all']!);
+    for (const updatedAfter of [
+      { seconds: 10n ** 15n },
+      { seconds: -(10n ** 15n) },
+      { seconds: 0n, nanos: -1 },
+    ]) {
+      const error = await connectError(client.list({ resource: Resource.TASKS, filter: { updatedAfter } }));
+      expect(error.code).to.equal(Code.InvalidArgument);
+      expect(error.rawMessage).to.include('filter.updated_after');
+    }
+    const past = await client.list({ resource: Resource.TASKS, filter: { updatedAfter: { seconds: 0n } } });
+    expect(past.items).to.have.length.above(0);
+    const future = await client.list({
+      resource: Resource.TASKS,
+      filter: { updatedAfter: { seconds: 253_402_300_799n } },
+    });
+    expect(future.items).to.deep.equal([]);
+  });
+
   describe('identity and grant checks', () => {
     async function forge(options: {
       grantId: string;

@@ -129,6 +129,16 @@ describe('M4 audit of federated requests (two stacks)', function () {
     ).to.not.equal(hash);
   });
 
+  it('a request JSON cannot express (a timestamp past year 9999) still gets a hash, of its binary form', () => {
+    const request = (seconds: bigint) =>
+      create(ListRequestSchema, { resource: Resource.TASKS, filter: { updatedAfter: { seconds } } });
+    const hash = queryHash(ListRequestSchema, request(10n ** 15n));
+    expect(hash).to.match(/^bin:[0-9a-f]{64}$/);
+    expect(queryHash(ListRequestSchema, request(10n ** 15n))).to.equal(hash);
+    expect(queryHash(ListRequestSchema, request(10n ** 15n + 1n))).to.not.equal(hash);
+    expect(queryHash(ListRequestSchema, request(0n))).to.match(/^[0-9a-f]{64}$/);
+  });
+
   it('no audit column holds request parameters: only the hash', async () => {
     const rows = await b.db.query('SELECT * FROM audit.events WHERE grant_id = $1', [grantId]);
     expect(rows.length).to.be.greaterThan(0);

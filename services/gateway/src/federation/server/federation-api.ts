@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { type Timestamp, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import {
@@ -216,14 +216,25 @@ function readFilter(filter: ItemFilter | undefined) {
     ...(filter.teamIds.length ? { teamIds: [...filter.teamIds].sort() } : {}),
     ...(filter.includePersonal !== undefined ? { includePersonal: filter.includePersonal } : {}),
     ...(filter.updatedAfter
-      ? {
-          updatedAfter: new Date(
-            Number(filter.updatedAfter.seconds) * 1000 + filter.updatedAfter.nanos / 1e6,
-          ),
-        }
+      ? { updatedAfter: readTimestamp(filter.updatedAfter, 'filter.updated_after') }
       : {}),
     ...(filter.tags.length ? { tags: [...filter.tags].sort() } : {}),
   };
+}
+
+/** The range protobuf's Timestamp allows (0001-01-01 to 9999-12-31 UTC); beyond it a date is meaningless. */
+const timestampSeconds = { min: -62_135_596_800n, max: 253_402_300_799n };
+
+function readTimestamp(timestamp: Timestamp, field: string): Date {
+  const { seconds, nanos } = timestamp;
+  if (seconds < timestampSeconds.min || seconds > timestampSeconds.max || nanos < 0 || nanos > 999_999_999) {
+    throw new MosaicError({
+      kind: 'invalid_argument',
+      message: `${field} is outside the range of a timestamp (seconds ${String(seconds).slice(0, 24)}, nanos ${nanos}).`,
+      remedy: 'Pass a time between 0001-01-01 and 9999-12-31 UTC, with nanos from 0 to 999999999.',
+    });
+  }
+  return new Date(Number(seconds) * 1000 + nanos / 1e6);
 }
 
 function filterHash(filter: object): string {

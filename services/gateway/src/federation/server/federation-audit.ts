@@ -69,7 +69,16 @@ export function federationAudit(emitter: AuditEmitter): Interceptor {
 
 /** SHA-256 over the request parameters in canonical JSON (sorted keys): comparable, not readable. */
 export function queryHash(schema: DescMessage, message: unknown): string {
-  const json = toJson(schema, message as never, { alwaysEmitImplicit: false });
+  let json: unknown;
+  try {
+    json = toJson(schema, message as never, { alwaysEmitImplicit: false });
+  } catch {
+    // A request JSON cannot express (a timestamp beyond year 9999, say) is refused by its handler;
+    // its audit row still needs a hash, so it gets one of its binary form, marked as such.
+    return `bin:${createHash('sha256')
+      .update(toBinary(schema, message as never))
+      .digest('hex')}`;
+  }
   return createHash('sha256').update(canonical(json)).digest('hex');
 }
 

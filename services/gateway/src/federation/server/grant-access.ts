@@ -92,8 +92,8 @@ export function identityRefused(problem: IdentityProblem): MosaicError {
 
 /**
  * Step 3 of the access rule: the grant exists, is active (or its suspension has expired), the
- * presented certificate is its current one (or the previous one inside the renewal overlap), and
- * the certificate's subject is the grant's. Everything else is 403, with a reason.
+ * presented certificate has not expired and is its current one (or the previous one inside the
+ * renewal overlap), and the certificate's subject is the grant's. Everything else is 403, with a reason.
  */
 export function admitGrant(
   identity: PeerIdentity,
@@ -133,6 +133,16 @@ export function admitGrant(
       reason: 'grant_pending',
       message: `grant ${grant.id} is still pending: it has not completed enrollment.`,
       remedy: 'Complete enrollment with `mosaic federation peer add <enrollment-url>`.',
+    });
+  }
+  // The handshake refuses an expired certificate, but a connection opened before it expired stays
+  // open: every request checks the validity again, as it does the grant's state.
+  if (identity.notAfter.getTime() <= now.getTime()) {
+    return new MosaicError({
+      kind: 'permission_denied',
+      reason: 'certificate_expired',
+      message: `the certificate of grant ${grant.id} expired at ${identity.notAfter.toISOString()}.`,
+      remedy: 'Renew it before it expires; once expired, enroll again with a new grant.',
     });
   }
   const current = identity.fingerprint === grant.activeCertFingerprint;

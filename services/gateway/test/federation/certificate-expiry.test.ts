@@ -1,0 +1,82 @@
+import { X509Certificate } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import tls from 'node:tls';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { Resource } from '@mosaic/contracts/v1/common_pb';
+import { expect } from 'chai';
+import {
+  type ClientCredentials,
+  federationClient,
+  peerCredentials,
+} from '../../../../test/support/federation-client.js';
+import { startStack, type TestStack } from '../../../../test/support/stack.js';
+
+/** How a fresh TLS connection with these credentials ends: 'completed' or the error's code. */
+function handshake(credentials: ClientCredentials): Promise<string> {
+  const url = new URL(credentials.baseUrl);
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: credentials.caPem,
+      cert: credentials.certPem,
+      key: credentials.keyPem,
+      ALPNProtocols: ['h2'],
+      maxVersion: 'TLSv1.2',
+    });
+    socket.on('secureConnect', () => {
+      socket.end();
+      resolve('completed');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('access rule: a client certificate that expires while its connection is open (two stacks)', function () {
+  this.timeout(60_000);
+  // B issues client certificates that live 4 seconds, so one expires during the test.
+  const lifetimeSeconds = 4;
+  let a: TestStack;
+  let b: TestStack;
+
+  before(async () => {
+    [a, b] = await Promise.all([
+      startStack('127.0.0.2'),
+      startStack('127.0.0.3', { config: { clientCertLifetimeDays: lifetimeSeconds / 86_400 } }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('the open connection is refused at its next request (403 certificate_expired); a new one fails the handshake', async () => {
+    const { user } = await b.admin.createUser({ username: 'erin' });
+    const created = await b.admin.createGrant({
+      subjectUserId: user!.id,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+    });
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    const credentials = await peerCredentials(a, peer!.id);
+    const notAfter = new Date(new X509Certificate(credentials.certPem).validTo);
+    expect(notAfter.getTime() - Date.now()).to.be.within(0, lifetimeSeconds * 1000);
+
+    const open = federationClient(credentials);
+    expect((await open.list({ resource: Resource.TASKS })).items).to.deep.equal([]);
+
+    // Keep the connection busy until the certificate has expired, so it is the same one.
+    while (Date.now() <= notAfter.getTime() + 200) {
+      await open.list({ resource: Resource.TASKS }).catch(() => undefined);
+      await sleep(250);
+    }
+    const refused = await open.list({ resource: Resource.TASKS }).then(
+      () => null,
+      (reason: unknown) => ConnectError.from(reason),
+    );
+    // A new connection could not get this far (the handshake below fails), so this answer came
+    // over the connection opened while the certificate was valid.
+    expect(refused?.code).to.equal(Code.PermissionDenied);
+    expect(refused?.rawMessage).to.include('expired');
+    expect(await handshake(credentials)).to.not.equal('completed');
+  });
+});
