@@ -38,6 +38,7 @@ import { obtainServerIdentity, type ServerIdentity } from './pki/server-identity
 import { queryApi } from './query/query-api.js';
 import { CreateGatewayTables1763800000000 } from './store/migrations/1763800000000-create-gateway-tables.js';
 import { CreateItemTables1763900000000 } from './store/migrations/1763900000000-create-item-tables.js';
+import { PeersGoWithTheirUser1764100000000 } from './store/migrations/1764100000000-peers-go-with-their-user.js';
 
 const enrollmentRetryMs = 5000;
 
@@ -55,7 +56,11 @@ export const gatewayModule: ServiceModule = {
   services: [],
   policy: new Map(),
   entities: [],
-  migrations: [CreateGatewayTables1763800000000, CreateItemTables1763900000000],
+  migrations: [
+    CreateGatewayTables1763800000000,
+    CreateItemTables1763900000000,
+    PeersGoWithTheirUser1764100000000,
+  ],
   async create(deps) {
     const { config } = deps;
     const masterSecret = await loadMasterSecret(config, deps.env);
@@ -79,6 +84,8 @@ export const gatewayModule: ServiceModule = {
     let identity: ServerIdentity | undefined;
     let retry: NodeJS.Timeout | undefined;
     let closing = false;
+    /** Why the enrollment and federation listeners are not up yet, as readiness reports it. */
+    let notOpenBecause = 'waiting for the CA service to issue the server certificate';
     // SPEC §2: the federated tier serves federation; the local tier only in development mode; the
     // standalone tier never (it can still be a client of other gateways).
     const servesFederation = config.tier === 'federated' || (config.tier === 'local' && config.devMode);
@@ -147,7 +154,7 @@ export const gatewayModule: ServiceModule = {
             ? `not serving federation in tier ${config.tier}`
             : enrollmentListener && federation
               ? `${enrollmentListener.url}, ${federation.listener.url}`
-              : 'waiting for the CA service to issue the server certificate',
+              : notOpenBecause,
         }),
       ],
       async start() {
@@ -179,10 +186,26 @@ export const gatewayModule: ServiceModule = {
               metrics: deps.metrics,
             });
           } catch (error) {
-            deps.logger.warn(
-              { err: errorForLog(error), ca: config.serviceUrls.ca, retryInMs: enrollmentRetryMs },
-              'enrollment listener not started: the CA service did not issue its certificate; retrying',
-            );
+            if (!identity) {
+              deps.logger.warn(
+                { err: errorForLog(error), ca: config.serviceUrls.ca, retryInMs: enrollmentRetryMs },
+                'enrollment listener not started: the CA service did not issue its certificate; retrying',
+              );
+            } else {
+              // The certificate is there: the listener itself failed (most often, its port is taken).
+              const [name, address] = enrollmentListener
+                ? ['federation', config.listen.federation]
+                : ['enrollment', config.listen.enrollment];
+              const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+              notOpenBecause = inUse
+                ? `the ${name} listener cannot bind ${address.host}:${address.port}: the address is in use. ` +
+                  `Stop what listens there, or set MOSAIC_${name.toUpperCase()}_LISTEN to another address.`
+                : `the ${name} listener did not start: ${(error as Error).message}`;
+              deps.logger.warn(
+                { err: errorForLog(error), listener: name, retryInMs: enrollmentRetryMs },
+                `${name} listener not started; retrying`,
+              );
+            }
             retry = setTimeout(() => void openEnrollment(), enrollmentRetryMs);
             retry.unref();
           }

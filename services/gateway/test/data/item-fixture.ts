@@ -3,10 +3,10 @@ import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import type { ItemContent, ItemOwner, NewItem } from '../../src/data/item-store.js';
 import type { ResourceName } from '../../src/data/resource-names.js';
-import { CreateGatewayTables1763800000000 } from '../../src/store/migrations/1763800000000-create-gateway-tables.js';
-import { CreateItemTables1763900000000 } from '../../src/store/migrations/1763900000000-create-item-tables.js';
+import { gatewayModule } from '../../src/module.js';
 
-export const gatewayMigrations = [CreateGatewayTables1763800000000, CreateItemTables1763900000000];
+/** The gateway's migrations, all of them, as the service runs them. */
+export const gatewayMigrations = gatewayModule.migrations;
 
 /** A DataSource on the gateway schema of `url`, migrated. */
 export async function openGatewayData(url: string, poolSize = 4): Promise<DataSource> {

@@ -230,4 +230,34 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
       await dataSource.destroy();
     }
   });
+
+  it("a user's peer is theirs alone: another user never queries it, nor after the user is deleted", async () => {
+    const carol = (await a.admin.createUser({ username: 'carol-home' })).user!.id;
+    const dave = (await a.admin.createUser({ username: 'dave-home' })).user!.id;
+    const created = await b.admin.createGrant({
+      subjectUserId: work,
+      requestingServer: '127.0.0.2',
+      scopeJson: '{"resources":["tasks"]}',
+    });
+    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl, localUserId: carol });
+    const asUser = async (userId: string) =>
+      bearerClient(
+        QueryService,
+        a.running.adminUrl!,
+        (await a.admin.createAccessToken({ userId, name: 'agent' })).token,
+      );
+    const carolQuery = await asUser(carol);
+    const daveQuery = await asUser(dave);
+    const federated = async (client: typeof query) =>
+      (await client.query({ source: 'all', verb: QueryVerb.LIST, resource: Resource.TASKS })).items.filter(
+        (entry) => entry.source !== 'local',
+      );
+
+    expect(await federated(carolQuery)).to.have.length(3);
+    expect(await federated(daveQuery)).to.deep.equal([]);
+    await a.admin.deleteUser({ userId: carol });
+    // Before, the deleted user's peer became every user's (local_user_id set to NULL).
+    expect(await federated(daveQuery)).to.deep.equal([]);
+    expect(await a.db.query('SELECT id FROM gateway.peers WHERE id = $1', [peer!.id])).to.deep.equal([]);
+  });
 });

@@ -25,7 +25,8 @@ export default class FederationPeerAdd extends AdminCommand<typeof FederationPee
   };
   static override flags = {
     user: Flags.string({
-      description: 'Local user (UUID) the peer is for (default: the user of the token).',
+      description:
+        'Local user (UUID) whose queries may use the peer; it is removed with the user. Without it, every local user’s queries may use it: set it on a gateway with several users.',
     }),
     hostname: Flags.string({
       description:

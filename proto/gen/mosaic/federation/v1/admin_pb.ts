@@ -620,7 +620,8 @@ export type Peer = Message<"mosaic.federation.v1.Peer"> & {
   grantId: string;
 
   /**
-   * Local user (UUID) the peer belongs to; only this user's queries may use it.
+   * Local user (UUID) the peer belongs to; only this user's queries may use it, and it is
+   * removed with the user. Empty: a peer every local user's queries may use.
    *
    * @generated from field: string local_user_id = 5;
    */
@@ -725,7 +726,9 @@ export type AddPeerRequest = Message<"mosaic.federation.v1.AddPeerRequest"> & {
   enrollmentUrl: string;
 
   /**
-   * Local user (UUID) the peer is for; empty means the user of the calling token.
+   * Local user (UUID) the peer is for: only their queries may use it, and it is removed with
+   * them. Empty: a peer for every local user of this gateway (a single-person gateway); on a
+   * gateway with several users, set it.
    *
    * @generated from field: string local_user_id = 2;
    */
