@@ -7,7 +7,7 @@ import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_
 import { GrantsService } from '@mosaic/contracts/v1/grants_pb';
 import { createBullmqAdapters, createLogger, MosaicError, ValkeyUnreachableError } from '@mosaic/platform';
 import { expect } from 'chai';
-import { deletePrefix, randomPrefix, startValkeyRelay } from '../../../../test/support/redis.js';
+import { deletePrefix, randomPrefix, redisUrl, startValkeyRelay } from '../../../../test/support/redis.js';
 import { settle } from '../../../../test/support/settle.js';
 import { admitGrant, normalizeGrant, resourceRefused } from '../../src/federation/server/grant-access.js';
 import { GrantAdmission } from '../../src/federation/server/grant-admission.js';
@@ -218,6 +218,42 @@ describe('access rule steps 3–4 while Valkey is away', () => {
     } finally {
       await adapters.close();
       await relay.stop();
+      await deletePrefix(prefix);
+    }
+  });
+});
+
+describe('access rule step 3 while the grants service is away', () => {
+  it("refuses with unavailable (overloaded) and tells the peer nothing of the grants service's address", async () => {
+    const prefix = randomPrefix();
+    const adapters = createBullmqAdapters({
+      url: redisUrl,
+      prefix,
+      connectionName: `test-${prefix}`,
+      logger: createLogger({ service: 'grant-admission-test', level: 'silent' }),
+    });
+    // Port 9 (discard) on loopback: nothing listens, so every call is refused by the kernel.
+    const grants = createClient(
+      GrantsService,
+      createConnectTransport({ baseUrl: 'http://127.0.0.1:9', httpVersion: '1.1' }),
+    );
+    const admission = new GrantAdmission({
+      grants,
+      rateLimiter: adapters.rateLimiter,
+      generations: adapters.generations,
+    });
+    try {
+      const { outcome } = await settle(admission.admit(identity));
+      expect(outcome).to.be.instanceOf(MosaicError);
+      const refusal = outcome as MosaicError;
+      expect(refusal.kind).to.equal('unavailable');
+      expect(refusal.reason).to.equal('overloaded');
+      expect(refusal.message).to.include(grantId);
+      expect(refusal.message).to.not.match(/127\.0\.0\.1|ECONNREFUSED|:9\b/);
+      // The log keeps what happened, through the cause.
+      expect(String((refusal.cause as Error).message)).to.match(/ECONNREFUSED|fetch failed|connect/i);
+    } finally {
+      await adapters.close();
       await deletePrefix(prefix);
     }
   });

@@ -196,7 +196,7 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
     expect(error?.message).to.include('user bearer token');
   });
 
-  it("peer answers come whole by default; peerCompression gzip asks the peer to gzip them (B's listener compresses what A accepts)", async () => {
+  it("peer answers come whole by default; peerCompression gzip asks the peer to gzip them (B's listener compresses what A accepts); an answer over the bound is refused", async () => {
     const dataSource = await gatewayDataOfA('peer-compression-test');
     // Past Connect's 1 KiB threshold: a smaller answer is never compressed, whatever was asked.
     const { item } = await b.admin.createItem({
@@ -225,6 +225,15 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
         expect((got.item!.item.value as { body: string }).body, setting).to.have.length(4096);
         expect(answered, setting).to.equal(encoding);
       }
+      // An answer over the client's bound is refused, not buffered (the bound is 64 MiB; 2 KiB here).
+      const refused = await new PeerClients(sealer, 'none', 2048)
+        .forPeer(peer!)
+        .get({ resource: Resource.TASKS, id })
+        .then(
+          () => null,
+          (reason: unknown) => ConnectError.from(reason),
+        );
+      expect(refused?.code).to.equal(Code.ResourceExhausted);
     } finally {
       await b.admin.deleteItem({ resource: Resource.TASKS, id });
       await dataSource.destroy();

@@ -25,6 +25,13 @@ import { checkWireMessage, MalformedWireError } from './wire-check.js';
 const requestTimeoutMs = 5000;
 
 /**
+ * The largest answer read from a peer (after decompression). A page is at most 1000 items here;
+ * the bound keeps a faulty or hostile peer from making this gateway buffer gigabytes within the
+ * deadline. A larger answer fails that peer's source with resource_exhausted.
+ */
+export const peerAnswerMaxBytes = 64 * 1024 * 1024;
+
+/**
  * List with its answer read as an Empty: every field of the ListResponse lands in `$unknown` as
  * its raw bytes, so the items stay as the peer encoded them (`listWire`).
  */
@@ -56,6 +63,7 @@ export class PeerClients {
   constructor(
     private readonly sealer: Sealer,
     private readonly compression: PeerCompression = 'none',
+    private readonly answerMaxBytes = peerAnswerMaxBytes,
   ) {}
 
   forPeer(peer: PeerRecord): Client<typeof FederationService> {
@@ -114,6 +122,7 @@ export class PeerClients {
         httpVersion: '2',
         nodeOptions: { ca: peer.trustBundlePem, cert: peer.clientCertPem, key },
         defaultTimeoutMs: requestTimeoutMs,
+        readMaxBytes: this.answerMaxBytes,
         acceptCompression: this.compression === 'gzip' ? [compressionGzip] : [],
         idleConnectionTimeoutMs: 60_000,
         interceptors: [this.honourRetryAfter(peer.id)],

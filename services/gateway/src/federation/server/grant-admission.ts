@@ -137,6 +137,14 @@ async function loadGrant(
     return grant ? normalizeGrant(grant) : null;
   } catch (error) {
     if (ConnectError.from(error).code === Code.NotFound) return null;
-    throw error;
+    // The peer learns that the check could not be made, not the grants service's address or error
+    // text (the log keeps them, through the cause).
+    throw new MosaicError({
+      kind: 'unavailable',
+      reason: 'overloaded',
+      message: `grant ${grantId} could not be checked: the serving gateway's grants service did not answer.`,
+      remedy: 'Retry shortly; if it lasts, the serving gateway’s admin should check `mosaic gateway doctor`.',
+      cause: error,
+    });
   }
 }
