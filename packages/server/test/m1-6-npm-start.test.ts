@@ -8,11 +8,27 @@ import {
   tempDir,
 } from '../../../test/support/mosaic-process.js';
 
+/** Every `npm start` of this file, so a failed assertion never leaves a server running. */
+const started: MosaicProcess[] = [];
+
 /** `npm start` exactly as the README says, with only the data dir and ports moved aside for the test. */
 function npmStart(env: NodeJS.ProcessEnv): MosaicProcess {
   const npmCli = process.env.npm_execpath;
   const command = npmCli?.endsWith('.js') ? [process.execPath, npmCli, 'start'] : ['npm', 'start'];
-  return new MosaicProcess([], env, { command, cwd: repoRoot, processGroup: true });
+  const server = new MosaicProcess([], env, { command, cwd: repoRoot, processGroup: true });
+  started.push(server);
+  return server;
+}
+
+/** Ends what is left of each started process group (after a passing test, nothing is). */
+function killLeftovers(): void {
+  for (const server of started.splice(0)) {
+    try {
+      process.kill(-server.child.pid!, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+  }
 }
 
 /** Resolves once no process of the group is left (the server must not outlive npm). */
@@ -39,6 +55,8 @@ describe('npm start (embedded default)', function () {
       MOSAIC_DATA_DIR: dataDir.path,
       MOSAIC_LISTEN: '127.0.0.1:0',
       MOSAIC_ADMIN_LISTEN: '127.0.0.1:0',
+      MOSAIC_ENROLLMENT_LISTEN: '127.0.0.1:0',
+      MOSAIC_FEDERATION_LISTEN: '127.0.0.1:0',
     });
     try {
       const first = npmStart(env);
@@ -72,6 +90,7 @@ describe('npm start (embedded default)', function () {
       await waitForGroupExit(second.child.pid!);
       expect(second.stdout).to.include('"listener":"internal","msg":"listener closed"');
     } finally {
+      killLeftovers();
       await dataDir.remove();
     }
   });
