@@ -113,7 +113,7 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
         !answeredByGateway &&
         (error.code === Code.Unavailable ||
           error.code === Code.DeadlineExceeded ||
-          /ECONNREFUSED|fetch failed/.test(error.rawMessage))
+          /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPROTO|fetch failed/.test(error.rawMessage))
       ) {
         return this.error(
           `cannot reach the gateway admin API at ${this.adminEndpoint()} (${error.rawMessage}). Remedy: start the gateway (\`npm start\` or \`mosaic serve\`), or point --endpoint / MOSAIC_ENDPOINT at it.`,

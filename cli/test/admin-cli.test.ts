@@ -227,6 +227,27 @@ describe('mosaic federation grant|peer, user, team (CLI process)', function () {
       }
     });
 
+    it('--endpoint: host:port means http; credentials in the URL and other schemes are refused (exit 2) without echoing them', async () => {
+      const [bare, withPassword, withPasswordJson, ftp] = await runAll([
+        ['federation', 'grant', 'list', '--endpoint', '127.0.0.1:1'],
+        ['federation', 'grant', 'list', '--endpoint', 'http://admin:hunter2@127.0.0.1:1'],
+        ['federation', 'grant', 'list', '--endpoint', 'http://admin:hunter2@127.0.0.1:1', '--json'],
+        ['federation', 'grant', 'list', '--endpoint', 'ftp://127.0.0.1:1'],
+      ]);
+      // Sent to http://127.0.0.1:1, where nothing listens: unreachable, not "Invalid URL".
+      expect(bare!.code, bare!.stderr).to.equal(3);
+      expect(flat(bare!.stderr)).to.include('cannot reach the gateway admin API at http://127.0.0.1:1');
+      for (const result of [withPassword!, withPasswordJson!]) {
+        expect(result.code, result.stderr).to.equal(2);
+        expect(`${result.stdout}${result.stderr}`).not.to.include('hunter2');
+        expect(`${result.stdout}${result.stderr}`).not.to.include('cannot reach');
+      }
+      expect(flat(withPassword!.stderr)).to.include('carries a user name or password');
+      expect(JSON.parse(withPasswordJson!.stdout).error.message).to.include('MOSAIC_TOKEN');
+      expect(ftp!.code, ftp!.stderr).to.equal(2);
+      expect(flat(ftp!.stderr)).to.include('must be an http or https URL');
+    });
+
     it('a valid request against a dead endpoint is sent, and fails with exit 3 (the contrast to the cases above)', async () => {
       const [result, json] = await runAll([
         ['federation', 'grant', 'list', '--endpoint', deadEndpoint],

@@ -4,7 +4,13 @@ import { PeerSchema, PeerStatus } from '@mosaic/contracts/v1/admin_pb';
 import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
 import { grantJson, grantListHeaders, grantRow, renderGrantList } from '../src/render/grant-view.js';
-import { peerJson, peerListHeaders, peerRow, renderPeerList } from '../src/render/peer-view.js';
+import {
+  peerJson,
+  peerListHeaders,
+  peerRow,
+  renderPeerAdded,
+  renderPeerList,
+} from '../src/render/peer-view.js';
 
 const at = (iso: string) => timestampFromDate(new Date(iso));
 const user = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -352,5 +358,15 @@ describe('mosaic federation grant list / peer list (rendering)', () => {
     expect(renderGrantList({ version: 1, grants: [] })).to.include('mosaic federation grant create');
     expect(renderPeerList({ version: 1, peers: [] })).to.include('mosaic federation peer add');
     expect(JSON.stringify({ version: 1, peers: [] })).to.equal('{"version":1,"peers":[]}');
+  });
+
+  it('peer add says who may query the new peer: the local user, or every local user when none was given', () => {
+    const forUser = renderPeerAdded({ version: 1, peer: peerJson(activePeer) });
+    expect(forUser).to.match(new RegExp(`local user\\s+${user}`));
+    expect(forUser).to.include('Agents of the local user can now query it');
+    const shared = renderPeerAdded({ version: 1, peer: peerJson({ ...activePeer, localUserId: '' }) });
+    expect(shared).to.match(/local user\s+\(every local user of this gateway\)/);
+    expect(shared).to.include('Agents of every local user');
+    expect(shared).to.include('--user');
   });
 });

@@ -123,11 +123,14 @@ export function renderPeerAdded(view: PeerAddedJson): string {
       ['endpoint', peer.federationEndpoint ?? '-'],
       ['CA pinned', `sha256:${peer.peerCaFingerprint}`],
       ['certificate', `serial ${peer.certSerial ?? '-'}, expires ${tableDate(peer.certExpiresAt)}`],
-      ['local user', peer.localUserId],
+      ['local user', peer.localUserId || '(every local user of this gateway)'],
       ['remote user', peer.remoteUserId ?? '-'],
     ]),
     '',
-    `Agents of the local user can now query it with source "federated:${peer.peerHostname}".`,
+    peer.localUserId
+      ? `Agents of the local user can now query it with source "federated:${peer.peerHostname}".`
+      : `Agents of every local user can now query it with source "federated:${peer.peerHostname}" ` +
+        '(it reads the remote user’s data): on a gateway with several users, remove it and add it again with --user.',
   ].join('\n');
 }
 
