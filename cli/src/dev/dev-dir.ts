@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { exitCodes } from '../base-command.js';
+import { runningServices } from '../running-services.js';
 import { DevError } from './dev-error.js';
 
 /** The file that marks a folder as the data of `mosaic dev`, with what the admin API cannot tell. */
@@ -116,27 +117,11 @@ export class DevDir {
  * live process): two processes on one embedded store would corrupt it.
  */
 function assertNotRunning(dataDir: string, root: string): void {
-  const runFile = path.join(dataDir, 'run', 'all.json');
-  if (!existsSync(runFile)) return;
-  let pid: number | undefined;
-  try {
-    pid = (JSON.parse(readFileSync(runFile, 'utf8')) as { pid?: number }).pid;
-  } catch {
-    return;
-  }
-  if (typeof pid !== 'number' || pid === process.pid || !isAlive(pid)) return;
+  const running = runningServices(dataDir).find((service) => service.target === 'all');
+  if (!running) return;
   throw new DevError({
-    message: `a gateway is still running on ${dataDir} (pid ${pid}), probably another \`mosaic dev --dir ${root}\`.`,
-    remedy: `stop it first (Ctrl-C in its terminal, or \`kill ${pid}\`), or give another --dir.`,
+    message: `a gateway is still running on ${dataDir} (pid ${running.pid}), probably another \`mosaic dev --dir ${root}\`.`,
+    remedy: `stop it first (Ctrl-C in its terminal, or \`kill ${running.pid}\`), or give another --dir.`,
     exit: exitCodes.usage,
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, isUnsealError, Sealer } from '@mosaic/platform';
@@ -111,7 +112,7 @@ describe('mosaic admin reseal: rotating the master secret', function () {
     });
   });
 
-  it("the CLI rotates the local tier's key file and the stack starts again with it", async () => {
+  it("the CLI refuses while the stack runs, then rotates the local tier's key file and the stack starts again with it", async () => {
     const dataDir = await tempDir();
     const env = cleanEnv({
       MOSAIC_DATA_DIR: dataDir.path,
@@ -122,12 +123,21 @@ describe('mosaic admin reseal: rotating the master secret', function () {
     try {
       const first = new MosaicProcess(['serve'], env);
       await first.waitFor(/is up/);
-      // On failure the message names the signal (if one ended it) and the process's output.
-      expect(await first.stop(), `${first.child.signalCode ?? ''}\n${first.output}`).to.equal(0);
       const keyFile = path.join(dataDir.path, 'secrets', 'master.key');
       const oldKey = await readFile(keyFile, 'utf8');
-
       const newFile = path.join(dataDir.path, 'new-master.key');
+      // While the stack runs, nothing is re-sealed, generated or installed.
+      const whileRunning = await runCli(
+        ['admin', 'reseal', '--new-key-file', newFile, '--generate', '--yes'],
+        env,
+      );
+      expect(whileRunning.code, whileRunning.stderr).to.equal(2);
+      expect(whileRunning.stderr).to.include(`pid ${first.child.pid}`);
+      expect(existsSync(newFile)).to.equal(false);
+      expect(await readFile(keyFile, 'utf8')).to.equal(oldKey);
+      // On failure the message names the signal (if one ended it) and the process's output.
+      expect(await first.stop(), `${first.child.signalCode ?? ''}\n${first.output}`).to.equal(0);
+
       const refused = await runCli(['admin', 'reseal', '--new-key-file', newFile, '--generate'], env);
       expect(refused.code).to.equal(2);
       expect(refused.stderr).to.include('--yes');

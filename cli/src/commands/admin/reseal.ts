@@ -7,6 +7,7 @@ import { resealInstance } from '@mosaic/server';
 import { Flags, ux } from '@oclif/core';
 import { exitCodes, MosaicCommand } from '../../base-command.js';
 import { renderTable } from '../../render/table.js';
+import { runningServices } from '../../running-services.js';
 
 export default class AdminReseal extends MosaicCommand<typeof AdminReseal> {
   static override summary =
@@ -45,6 +46,16 @@ When the current secret is the data dir's key file, the new secret replaces it (
         {
           exit: exitCodes.usage,
         },
+      );
+    }
+    // A running service holds the keys it unsealed at start and, on the embedded store, the
+    // database itself: re-sealing under it loses the change or leaves keys it cannot open.
+    const running = runningServices(config.dataDir);
+    if (running.length > 0) {
+      this.error(
+        `services still run on ${config.dataDir}: ${running.map((s) => `${s.target} (pid ${s.pid})`).join(', ')}. ` +
+          `Remedy: stop them (Ctrl-C, or \`kill ${running.map((s) => s.pid).join(' ')}\`), then run reseal again.`,
+        { exit: exitCodes.usage },
       );
     }
     if (this.flags.generate) {
