@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import { cleanEnv, MosaicProcess, runCli, tempDir } from '../../test/support/mosaic-process.js';
 import type { DevJson } from '../src/dev/dev-summary.js';
@@ -140,6 +142,12 @@ describe('mosaic dev: the two-gateway harness (real processes)', function () {
     await withGateway(view.a, async (env) => {
       const { peers } = await mosaicJson<PeerListJson>(['federation', 'peer', 'list'], env);
       expect(peers.map((peer) => peer.id)).to.deep.equal([view.peerId]);
+      // B listened for federation where A's peer calls it, on both runs (a port picked afresh on
+      // the second run left the enrolled peer calling a closed port).
+      const log = await readFile(path.join(view.dir, 'logs', 'b.log'), 'utf8');
+      const federationUrls = [...log.matchAll(/"listener":"federation","url":"([^"]+)"/g)].map((m) => m[1]);
+      expect(federationUrls).to.have.length(2);
+      expect(new Set(federationUrls)).to.deep.equal(new Set([peers[0]!.federationEndpoint]));
     });
   });
 });

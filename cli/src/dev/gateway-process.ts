@@ -10,6 +10,8 @@ export interface GatewaySpec {
   /** Loopback address every listener binds, and the gateway's public hostname. */
   host: string;
   dataDir: string;
+  /** The federation listener's port, kept across runs of one dir (federation-port.ts). */
+  federationPort: number;
   /** Where the child's output (its JSON log) is appended. */
   logFile: string;
 }
@@ -58,7 +60,7 @@ export class GatewayProcess {
         MOSAIC_LISTEN: listen,
         MOSAIC_ADMIN_LISTEN: listen,
         MOSAIC_ENROLLMENT_LISTEN: listen,
-        MOSAIC_FEDERATION_LISTEN: listen,
+        MOSAIC_FEDERATION_LISTEN: `${spec.host}:${spec.federationPort}`,
         MOSAIC_PUBLIC_HOSTNAME: spec.host,
       }),
       stdio: ['ignore', 'pipe', 'pipe'],

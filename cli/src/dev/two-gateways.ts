@@ -6,6 +6,7 @@ import type { DevDir } from './dev-dir.js';
 import { DevError, DevInterrupted } from './dev-error.js';
 import type { DevGateway, DevSteps } from './dev-gateway.js';
 import type { DevJson } from './dev-summary.js';
+import { federationPortOf } from './federation-port.js';
 import { GatewayProcess, type GatewaySpec } from './gateway-process.js';
 import { assertCanListen } from './loopback.js';
 import { childEnv, type MosaicInvocation } from './mosaic-invocation.js';
@@ -73,12 +74,14 @@ export class TwoGatewayHarness {
         name: 'B',
         host: demoHosts.b,
         dataDir: dir.dataDirB,
+        federationPort: await federationPortOf(dir.dataDirB, demoHosts.b),
         logFile: path.join(dir.logsDir, 'b.log'),
       },
       a: {
         name: 'A',
         host: demoHosts.a,
         dataDir: dir.dataDirA,
+        federationPort: await federationPortOf(dir.dataDirA, demoHosts.a),
         logFile: path.join(dir.logsDir, 'a.log'),
       },
     };
