@@ -3,7 +3,13 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { PeerSchema, PeerStatus } from '@mosaic/contracts/v1/admin_pb';
 import { GrantSchema, GrantStatus, Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
-import { grantJson, grantListHeaders, grantRow, renderGrantList } from '../src/render/grant-view.js';
+import {
+  grantJson,
+  grantListHeaders,
+  grantRow,
+  renderGrantList,
+  renderGrantRevoked,
+} from '../src/render/grant-view.js';
 import {
   peerJson,
   peerListHeaders,
@@ -368,5 +374,29 @@ describe('mosaic federation grant list / peer list (rendering)', () => {
     expect(shared).to.match(/local user\s+\(every local user of this gateway\)/);
     expect(shared).to.include('Agents of every local user');
     expect(shared).to.include('--user');
+  });
+
+  it('grant revoke says when the grant had been revoked before, keeps the first reason and does not claim no certificate was issued', () => {
+    const first = renderGrantRevoked(
+      { version: 1, grant: grantJson(revokedGrant), revokedSerialNumbers: ['0a1b2c'], alreadyRevoked: false },
+      'laptop lost',
+    );
+    expect(first).to.include('Put on the CRL: 0a1b2c.');
+    expect(first).not.to.include('already revoked');
+    const again = renderGrantRevoked(
+      { version: 1, grant: grantJson(revokedGrant), revokedSerialNumbers: [], alreadyRevoked: true },
+      'other',
+    );
+    expect(again).to.include(
+      `Grant ${revokedGrant.id} was already revoked at 2030-02-01T08:30:00.000Z (reason: laptop lost).`,
+    );
+    expect(again).to.include('The reason given now is not stored');
+    expect(again).to.include('Its certificates were already on the CRL; nothing was added.');
+    expect(again).not.to.include('No certificate had been issued');
+    const sameReason = renderGrantRevoked(
+      { version: 1, grant: grantJson(revokedGrant), revokedSerialNumbers: [], alreadyRevoked: true },
+      'laptop lost',
+    );
+    expect(sameReason).not.to.include('not stored');
   });
 });

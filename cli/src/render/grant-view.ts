@@ -99,7 +99,10 @@ export interface GrantJsonResult {
 export interface GrantRevokedJson {
   version: 1;
   grant: GrantJson;
+  /** Certificates this call put on the CRL (none when an earlier revocation already had). */
   revokedSerialNumbers: string[];
+  /** The grant was revoked before this call: its reason and time are the first revocation's. */
+  alreadyRevoked: boolean;
 }
 
 /** The only --json output that carries a secret: the one-time enrollment URL. */
@@ -254,12 +257,33 @@ export function enrollmentUrlJson(grantId: string, response: CreateEnrollmentUrl
   };
 }
 
-export function grantRevokedJson(response: RevokeGrantResponse): GrantRevokedJson {
+export function grantRevokedJson(response: RevokeGrantResponse, alreadyRevoked: boolean): GrantRevokedJson {
   return {
     version: 1,
     grant: grantJson(required(response.grant, 'grant')),
     revokedSerialNumbers: [...response.revokedSerialNumbers],
+    alreadyRevoked,
   };
+}
+
+/** What a revocation did, after the grant itself: the CRL, and whether it had been revoked before. */
+export function renderGrantRevoked(view: GrantRevokedJson, reasonGiven: string | undefined): string {
+  const serials = view.revokedSerialNumbers;
+  const crl =
+    serials.length > 0
+      ? `Put on the CRL: ${serials.join(', ')}.`
+      : view.alreadyRevoked && view.grant.activeCertSerial
+        ? 'Its certificates were already on the CRL; nothing was added.'
+        : 'No certificate had been issued for this grant; nothing was added to the CRL.';
+  if (!view.alreadyRevoked) return [renderGrant(view.grant), '', crl].join('\n');
+  const first = `Grant ${view.grant.id} was already revoked${view.grant.revokedAt ? ` at ${view.grant.revokedAt}` : ''}${
+    view.grant.revokeReason ? ` (reason: ${view.grant.revokeReason})` : ''
+  }.`;
+  const reasonNote =
+    reasonGiven && reasonGiven.trim() !== (view.grant.revokeReason ?? '')
+      ? ' The reason given now is not stored: a revocation keeps its first reason.'
+      : '';
+  return [renderGrant(view.grant), '', `${first}${reasonNote}`, crl].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
+import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { Args, Flags } from '@oclif/core';
 import { AdminCommand } from '../../../admin-command.js';
-import { type GrantRevokedJson, grantRevokedJson, renderGrant } from '../../../render/grant-view.js';
+import { type GrantRevokedJson, grantRevokedJson, renderGrantRevoked } from '../../../render/grant-view.js';
 import { revokeGrantRequest } from '../../../requests.js';
 
 export default class FederationGrantRevoke extends AdminCommand<typeof FederationGrantRevoke> {
@@ -20,22 +21,15 @@ export default class FederationGrantRevoke extends AdminCommand<typeof Federatio
 
   async run(): Promise<GrantRevokedJson> {
     const request = revokeGrantRequest({ grantId: this.args.id, reason: this.flags.reason });
-    const response = await this.withSpinner(`Revoking grant ${request.grantId}`, () =>
-      this.adminClient().revokeGrant(request),
-    );
-    const view = grantRevokedJson(response);
-    if (!this.jsonEnabled()) {
-      const serials = view.revokedSerialNumbers;
-      this.log(
-        [
-          renderGrant(view.grant),
-          '',
-          serials.length === 0
-            ? 'No certificate had been issued for this grant; nothing was added to the CRL.'
-            : `Put on the CRL: ${serials.join(', ')}.`,
-        ].join('\n'),
-      );
-    }
+    const client = this.adminClient();
+    const { view } = await this.withSpinner(`Revoking grant ${request.grantId}`, async () => {
+      // Revoking again is allowed (it completes a revocation the CA did not confirm), but it must
+      // say so rather than read like a first revocation.
+      const before = await client.getGrant({ grantId: request.grantId });
+      const alreadyRevoked = before.grant?.status === GrantStatus.REVOKED;
+      return { view: grantRevokedJson(await client.revokeGrant(request), alreadyRevoked) };
+    });
+    if (!this.jsonEnabled()) this.log(renderGrantRevoked(view, this.flags.reason));
     return view;
   }
 }
