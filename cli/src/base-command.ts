@@ -2,13 +2,16 @@ import { type Client, Code, ConnectError, createClient } from '@connectrpc/conne
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { isMosaicError, loadConfig, type MosaicConfig } from '@mosaic/platform';
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, Flags, type Interfaces, ux } from '@oclif/core';
 import { resolveAdminEndpoint, resolveAdminToken } from './gateway-endpoint.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof MosaicCommand)['baseFlags'] & T['flags']
 >;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** How long an admin call may take before a spinner says the CLI is waiting for the gateway. */
+const slowCallMs = 400;
 
 /** Exit codes: 1 failure, 2 bad input or configuration, 3 a dependency or the gateway is unreachable. */
 export const exitCodes = { failure: 1, usage: 2, unavailable: 3 } as const;
@@ -67,10 +70,11 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
 
   protected adminClient(): Client<typeof AdminService> {
     const token = resolveAdminToken(this.config_(), this.flags.token);
+    const endpoint = this.adminEndpoint();
     return createClient(
       AdminService,
       createConnectTransport({
-        baseUrl: this.adminEndpoint(),
+        baseUrl: endpoint,
         httpVersion: '1.1',
         defaultTimeoutMs: 15_000,
         interceptors: [
@@ -78,9 +82,31 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
             if (token) request.header.set('authorization', `Bearer ${token}`);
             return next(request);
           },
+          (next) => (request) =>
+            this.spinWhileSlow(`Waiting for the gateway at ${endpoint}`, () => next(request)),
         ],
       }),
     );
+  }
+
+  /**
+   * A call that is not answered within moments shows a spinner, when a person watches stderr and
+   * no JSON is asked for, and no other spinner (a command's own, more specific one) already runs.
+   */
+  private async spinWhileSlow<R>(text: string, call: () => Promise<R>): Promise<R> {
+    if (this.jsonEnabled() || process.stderr.isTTY !== true || ux.action.running) return call();
+    let spinning = false;
+    const timer = setTimeout(() => {
+      if (ux.action.running) return;
+      spinning = true;
+      ux.action.start(text);
+    }, slowCallMs);
+    try {
+      return await call();
+    } finally {
+      clearTimeout(timer);
+      if (spinning) ux.action.stop();
+    }
   }
 
   /**
