@@ -18,6 +18,7 @@ import Serve from './commands/serve.js';
 import TeamAddMember from './commands/team/add-member.js';
 import TeamCreate from './commands/team/create.js';
 import TeamList from './commands/team/list.js';
+import TeamMembers from './commands/team/members.js';
 import UserCreate from './commands/user/create.js';
 import UserDelete from './commands/user/delete.js';
 import UserList from './commands/user/list.js';
@@ -49,4 +50,5 @@ export const COMMANDS = {
   'team:create': TeamCreate,
   'team:list': TeamList,
   'team:add-member': TeamAddMember,
+  'team:members': TeamMembers,
 };

@@ -23,6 +23,7 @@ const adminCommands = [
   'team:create',
   'team:list',
   'team:add-member',
+  'team:members',
 ];
 
 /** Nothing listens on port 1: a request that got sent would fail with exit 3, not 2. */

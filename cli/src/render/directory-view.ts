@@ -162,6 +162,23 @@ export function renderTeamList(view: TeamListJson): string {
   );
 }
 
+export interface TeamMemberListJson {
+  version: 1;
+  teamId: string;
+  members: TeamMemberJson[];
+}
+
+export function renderTeamMemberList(view: TeamMemberListJson): string {
+  if (view.members.length === 0) {
+    return `Team ${view.teamId} has no members. Add one with \`mosaic team add-member ${view.teamId} <user-id>\`.`;
+  }
+  return renderTable(
+    ['USER', 'SINCE'],
+    view.members.map((member) => [member.userId, tableDate(member.addedAt)]),
+  );
+}
+
 export function renderTeamMemberAdded(view: TeamMemberAddedJson): string {
-  return `Added user ${view.member.userId} to team ${view.member.teamId} (${tableDate(view.member.addedAt)} UTC).`;
+  // Adding an existing member changes nothing, so this reads true either way.
+  return `User ${view.member.userId} is a member of team ${view.member.teamId} since ${tableDate(view.member.addedAt)} UTC.`;
 }

@@ -11,7 +11,7 @@ import { required } from '../../render/format.js';
 export default class TeamAddMember extends AdminCommand<typeof TeamAddMember> {
   static override summary = 'Add a user to a team: the user sees the team’s items from then on.';
   static override description =
-    'Grants acting as the user see the team’s items too (unless their scope narrows include_teams). Fails if the user is already a member.';
+    'Grants acting as the user see the team’s items too (unless their scope narrows include_teams). Adding a user who is already a member changes nothing; the date shown is when they joined.';
   static override examples = [
     '<%= config.bin %> team add-member 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d 0f8fad5b-d9cb-469f-a165-70867728950e',
   ];
