@@ -74,22 +74,13 @@ export abstract class AdminCommand<T extends typeof Command> extends MosaicComma
     let failure: Error & { oclif?: { exit?: number } };
     if (error instanceof ConnectError) {
       const refusal = describeRpcRefusal(error, this.refusalContext);
-      if (refusal) {
-        failure = new Errors.CLIError(refusal.message, { exit: refusal.exit });
-      } else {
-        // Unreachable gateway and other transport failures: the base command's message and exit
-        // code (3 when unreachable), as a JSON error under --json.
-        try {
-          return await super.catch(error);
-        } catch (thrown) {
-          if (!this.jsonEnabled() || !(thrown instanceof Errors.CLIError)) throw thrown;
-          failure = thrown;
-        }
-      }
+      // Unreachable gateway and other transport failures: the base command's message and exit
+      // code (3 when unreachable).
+      failure = refusal
+        ? new Errors.CLIError(refusal.message, { exit: refusal.exit })
+        : this.failureOf(error);
     } else if (isMosaicError(error)) {
-      failure = new Errors.CLIError(error.describe(), {
-        exit: error.kind === 'unavailable' ? exitCodes.unavailable : exitCodes.usage,
-      });
+      failure = this.failureOf(error);
     } else if (error instanceof Errors.CLIError) {
       failure = error; // oclif's own parse errors keep their help hints
     } else {

@@ -2,7 +2,7 @@ import { type Client, Code, ConnectError, createClient } from '@connectrpc/conne
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { isMosaicError, loadConfig, type MosaicConfig } from '@mosaic/platform';
-import { Command, Flags, type Interfaces, ux } from '@oclif/core';
+import { Command, Errors, Flags, type Interfaces, ux } from '@oclif/core';
 import { resolveAdminEndpoint, resolveAdminToken } from './gateway-endpoint.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -121,33 +121,43 @@ export abstract class MosaicCommand<T extends typeof Command> extends Command {
     return { error: { name: failure.name, message: failure.message, oclif: { exit } } };
   }
 
-  /** Turns every failure into one clear line with a remedy and the right exit code. */
+  /**
+   * Turns every failure into one clear line with a remedy and the right exit code; under --json,
+   * the same as a JSON error on stdout, and the process exits with that code.
+   */
   protected override async catch(error: Error & { exitCode?: number; oclif?: unknown }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) return super.catch(error);
+    const failure = this.failureOf(error);
+    const exit = (failure as { oclif?: { exit?: number } }).oclif?.exit;
+    if (exit !== undefined && this.jsonEnabled()) process.exitCode = exit;
+    return super.catch(failure);
+  }
+
+  /** The error as the CLI reports it: one line with a remedy, and the exit code (CLIError). */
+  protected failureOf(error: Error): Error {
     if (isMosaicError(error)) {
-      return this.error(error.describe(), {
+      return new Errors.CLIError(error.describe(), {
         exit: error.kind === 'unavailable' ? exitCodes.unavailable : exitCodes.usage,
       });
     }
-    if (error instanceof ConnectError) {
-      // The gateway answered "unavailable" itself (a peer or a service behind it is down): its
-      // message says what and how to fix it. Only a failure to reach the gateway is ours to explain.
-      const answeredByGateway = error.details.length > 0 || error.rawMessage.includes('Remedy:');
-      if (answeredByGateway && error.code === Code.Unavailable) {
-        return this.error(error.rawMessage, { exit: exitCodes.unavailable });
-      }
-      if (
-        !answeredByGateway &&
-        (error.code === Code.Unavailable ||
-          error.code === Code.DeadlineExceeded ||
-          /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPROTO|fetch failed/.test(error.rawMessage))
-      ) {
-        return this.error(
-          `cannot reach the gateway admin API at ${this.adminEndpoint()} (${error.rawMessage}). Remedy: start the gateway (\`npm start\` or \`mosaic serve\`), or point --endpoint / MOSAIC_ENDPOINT at it.`,
-          { exit: exitCodes.unavailable },
-        );
-      }
-      return this.error(`${Code[error.code]}: ${error.rawMessage}`, { exit: exitCodes.failure });
+    if (!(error instanceof ConnectError)) return error;
+    // The gateway answered "unavailable" itself (a peer or a service behind it is down): its
+    // message says what and how to fix it. Only a failure to reach the gateway is ours to explain.
+    const answeredByGateway = error.details.length > 0 || error.rawMessage.includes('Remedy:');
+    if (answeredByGateway && error.code === Code.Unavailable) {
+      return new Errors.CLIError(error.rawMessage, { exit: exitCodes.unavailable });
     }
-    return super.catch(error);
+    if (
+      !answeredByGateway &&
+      (error.code === Code.Unavailable ||
+        error.code === Code.DeadlineExceeded ||
+        /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPROTO|fetch failed/.test(error.rawMessage))
+    ) {
+      return new Errors.CLIError(
+        `cannot reach the gateway admin API at ${this.adminEndpoint()} (${error.rawMessage}). Remedy: start the gateway (\`npm start\` or \`mosaic serve\`), or point --endpoint / MOSAIC_ENDPOINT at it.`,
+        { exit: exitCodes.unavailable },
+      );
+    }
+    return new Errors.CLIError(`${Code[error.code]}: ${error.rawMessage}`, { exit: exitCodes.failure });
   }
 }

@@ -71,7 +71,15 @@ When the current secret is the data dir's key file, the new secret replaces it (
       file: keyFile,
       createIfMissing: false,
     });
-    const next = decodeSecret((await readFile(newFile, 'utf8').catch(() => '')).trim(), newFile);
+    const text = await readFile(newFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new ConfigError(
+        error.code === 'ENOENT'
+          ? `the new key file ${newFile} does not exist.`
+          : `the new key file ${newFile} cannot be read (${error.code ?? error.message}).`,
+        'Write it with --generate (a new random secret), or give the path of the file that holds the new secret.',
+      );
+    });
+    const next = decodeSecret(text.trim(), newFile);
     if (next.equals(current)) this.error('the new secret is the current one.', { exit: exitCodes.usage });
     const spin = !this.jsonEnabled() && process.stderr.isTTY;
     if (spin) ux.action.start('Re-sealing private keys');
