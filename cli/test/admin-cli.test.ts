@@ -228,6 +228,20 @@ describe('mosaic federation grant|peer, user, team (CLI process)', function () {
       }
     });
 
+    it('peer remove asks for confirmation: without a terminal and without --yes it exits 2 and sends nothing', async () => {
+      const peerId = '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a';
+      const [refused, confirmed] = await runAll([
+        ['federation', 'peer', 'remove', peerId, '--endpoint', deadEndpoint],
+        ['federation', 'peer', 'remove', peerId, '--yes', '--endpoint', deadEndpoint],
+      ]);
+      expect(refused!.code, refused!.stderr).to.equal(2);
+      expect(flat(refused!.stderr)).to.include('without confirmation');
+      expect(flat(refused!.stderr)).to.include('--yes');
+      expect(refused!.stderr).not.to.include('cannot reach');
+      // With --yes the request is sent (to nothing: exit 3).
+      expect(confirmed!.code, confirmed!.stderr).to.equal(3);
+    });
+
     it('--endpoint: host:port means http; credentials in the URL and other schemes are refused (exit 2) without echoing them', async () => {
       const [bare, withPassword, withPasswordJson, ftp] = await runAll([
         ['federation', 'grant', 'list', '--endpoint', '127.0.0.1:1'],

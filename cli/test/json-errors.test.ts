@@ -27,6 +27,7 @@ describe('--json errors of the commands outside the admin API (CLI process)', fu
           MOSAIC_MASTER_KEY: randomBytes(32).toString('base64url'),
         }),
         runCli(['admin', 'token', 'create', '--config', badConfig, '--json'], env),
+        runCli(['admin', 'token', 'create', '--subject', ' ', '--json'], env),
       ]);
       for (const run of runs) {
         const parsed = JSON.parse(run.stdout) as JsonError;
@@ -34,9 +35,10 @@ describe('--json errors of the commands outside the admin API (CLI process)', fu
         expect(run.code, run.stdout).to.equal(parsed.error.oclif.exit);
         expect(run.code).to.equal(2);
       }
-      const [doctor, unconfirmed, missing, token] = runs.map(
+      const [doctor, unconfirmed, missing, token, blankSubject] = runs.map(
         (run) => (JSON.parse(run.stdout) as JsonError).error,
       );
+      expect(blankSubject!.message).to.include('--subject must name who the token is for');
       expect(doctor!.message).to.include('mosaic.config.json');
       expect(unconfirmed!.message).to.include('--yes');
       expect(missing!.message).to.include(`${missingKey} does not exist`);

@@ -9,7 +9,7 @@ import { required } from '../../render/format.js';
 export default class UserDelete extends AdminCommand<typeof UserDelete> {
   static override summary = 'Delete a local user and revoke every grant whose subject is that user.';
   static override description =
-    'Revoke-on-delete: every grant acting as this user is revoked (its certificates go on the CRL), so the peers using them are cut off. Asks for confirmation on a terminal; without one (scripts, CI) --yes is required. The last admin cannot be deleted.';
+    'Revoke-on-delete: every grant acting as this user is revoked (its certificates go on the CRL), so the peers using them are cut off. The peers enrolled on this gateway for the user are removed with them. Asks for confirmation on a terminal; without one (scripts, CI) --yes is required. The last admin cannot be deleted.';
   static override examples = [
     '<%= config.bin %> user delete 0f8fad5b-d9cb-469f-a165-70867728950e',
     '<%= config.bin %> user delete 0f8fad5b-d9cb-469f-a165-70867728950e --yes --json',

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { deriveEd25519, loadInstanceSecret, mintAdminToken } from '@mosaic/platform';
 import { Flags } from '@oclif/core';
 import { MosaicCommand } from '../../../base-command.js';
+import { UsageError } from '../../../inputs.js';
 
 export default class AdminTokenCreate extends MosaicCommand<typeof AdminTokenCreate> {
   static override summary =
@@ -20,6 +21,14 @@ export default class AdminTokenCreate extends MosaicCommand<typeof AdminTokenCre
   };
 
   async run(): Promise<{ version: 1; subject: string; tokenId: string; expiresAt: string; token: string }> {
+    const subject = this.flags.subject.trim();
+    // It names the token's holder in logs and audit rows: a blank or unprintable one names no one.
+    if (subject === '' || subject.length > 128 || /\p{Cc}/u.test(subject)) {
+      throw new UsageError(
+        `--subject must name who the token is for: 1 to 128 printable characters (got ${subject === '' ? 'an empty one' : `${subject.length} characters`}).`,
+        'Pass a name such as --subject ops or --subject alice@example.org.',
+      );
+    }
     const config = this.config_();
     // The gateway's master secret: only the gateway host (and its operator) can mint admin tokens.
     const secret = await loadInstanceSecret({
@@ -29,7 +38,7 @@ export default class AdminTokenCreate extends MosaicCommand<typeof AdminTokenCre
       createIfMissing: false,
     });
     const { token, claims } = await mintAdminToken(deriveEd25519(secret, 'admin-token v1'), {
-      subject: this.flags.subject,
+      subject,
       ttlSeconds: this.flags['ttl-days'] * 86400,
     });
     this.log(token);
