@@ -46,22 +46,31 @@ async function verifyBearer(
   keys: Pick<Ed25519KeyPair, 'publicKey'>,
   authorization: string | null,
   scope: Scope,
-  messages: { missing: string; invalid: string },
+  messages: { missing: string; invalid: string; otherScope: string },
 ): Promise<JWTPayload & { sub: string; jti: string; exp: number }> {
   const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
   if (!token) throw new ConnectError(messages.missing, Code.Unauthenticated);
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, keys.publicKey, {
+    ({ payload } = await jwtVerify(token, keys.publicKey, {
       issuer,
       audience: adminAudience,
       algorithms: ['EdDSA'],
       clockTolerance: 5,
-    });
-    if (payload.scope !== scope || !payload.sub || !payload.jti || !payload.exp) throw new Error('claims');
-    return payload as JWTPayload & { sub: string; jti: string; exp: number };
+    }));
   } catch {
     throw new ConnectError(messages.invalid, Code.Unauthenticated);
   }
+  if (!payload.sub || !payload.jti || !payload.exp)
+    throw new ConnectError(messages.invalid, Code.Unauthenticated);
+  // A valid token of this gateway for the other API: the caller is known, the API is not theirs.
+  if (payload.scope !== scope) {
+    throw new ConnectError(
+      payload.scope === 'admin' || payload.scope === 'user' ? messages.otherScope : messages.invalid,
+      payload.scope === 'admin' || payload.scope === 'user' ? Code.PermissionDenied : Code.Unauthenticated,
+    );
+  }
+  return payload as JWTPayload & { sub: string; jti: string; exp: number };
 }
 
 /** Mints an admin bearer token for the gateway's admin API. The caller shows it once and stores nothing. */
@@ -82,6 +91,8 @@ export async function verifyAdminToken(
       'the admin API needs a bearer token: run `mosaic admin token create` on the gateway host and set MOSAIC_TOKEN',
     invalid:
       'the admin token is invalid, expired or from another gateway: mint a new one with `mosaic admin token create`',
+    otherScope:
+      'this is a user token: it opens the query API only. The admin API needs an admin token: run `mosaic admin token create` on the gateway host',
   });
   return { subject: payload.sub, tokenId: payload.jti, expiresAt: new Date(payload.exp * 1000) };
 }
@@ -107,7 +118,9 @@ export async function verifyUserToken(
   const payload = await verifyBearer(keys, authorization, 'user', {
     missing: 'the query API needs a user bearer token: create one with `mosaic user token create <user-id>`',
     invalid:
-      'the user token is invalid, expired, an admin token, or from another gateway: create a user token for the agent',
+      'the user token is invalid, expired or from another gateway: create a user token for the agent with `mosaic user token create <user-id>`',
+    otherScope:
+      'this is an admin token: the query API acts as a local user, never as an admin. Create a user token for the agent with `mosaic user token create <user-id>`',
   });
   return {
     userId: payload.sub,

@@ -1,5 +1,6 @@
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
+import { AdminService } from '@mosaic/contracts/v1/admin_pb';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { QueryService, QueryVerb, SourceStatus } from '@mosaic/contracts/v1/query_pb';
 import { createServiceDataSource, Sealer } from '@mosaic/platform';
@@ -194,6 +195,37 @@ describe('M3 query API on the requesting gateway (two stacks: A 127.0.0.2, B 127
         (reason: Error) => reason,
       );
     expect(error?.message).to.include('user bearer token');
+    // A valid admin token is known, but it is not the query API's: permission denied, with what to use.
+    const withAdminToken = bearerClient(QueryService, a.running.adminUrl!, a.adminToken);
+    const refused = await withAdminToken
+      .query({ source: 'local', verb: QueryVerb.LIST, resource: Resource.TASKS })
+      .then(
+        () => null,
+        (reason: unknown) => ConnectError.from(reason),
+      );
+    expect(refused?.code).to.equal(Code.PermissionDenied);
+    expect(refused?.rawMessage).to.include('this is an admin token');
+    expect(refused?.rawMessage).to.include('mosaic user token create');
+  });
+
+  it('the admin API refuses a user token as permission denied, naming the token it needs', async () => {
+    const user = (await a.admin.createUser({ username: 'hana-home' })).user!.id;
+    const { token } = await a.admin.createAccessToken({ userId: user, name: 'agent' });
+    const asUser = bearerClient(AdminService, a.running.adminUrl!, token);
+    const refused = await asUser.listUsers({}).then(
+      () => null,
+      (reason: unknown) => ConnectError.from(reason),
+    );
+    expect(refused?.code).to.equal(Code.PermissionDenied);
+    expect(refused?.rawMessage).to.include('this is a user token');
+    expect(refused?.rawMessage).to.include('mosaic admin token create');
+    // A token that does not verify stays unauthenticated.
+    const forged = bearerClient(AdminService, a.running.adminUrl!, `${token.slice(0, -4)}AAAA`);
+    const unknown = await forged.listUsers({}).then(
+      () => null,
+      (reason: unknown) => ConnectError.from(reason),
+    );
+    expect(unknown?.code).to.equal(Code.Unauthenticated);
   });
 
   it("peer answers come whole by default; peerCompression gzip asks the peer to gzip them (B's listener compresses what A accepts); an answer over the bound is refused", async () => {
