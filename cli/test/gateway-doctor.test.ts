@@ -107,5 +107,11 @@ describe('mosaic gateway doctor (rendering)', () => {
     expect(view.services[0]!.message).to.include('http://127.0.0.1:1');
     expect(view.services[0]!.message).to.include('npm start');
     expect(renderDoctor(view)).to.include('(built-in defaults)');
+    // Tier and config are this machine's, not the gateway's: the text says so.
+    expect(renderDoctor(view)).to.match(
+      /tier\s+local \(from this machine's config; the gateway was not reached\)/,
+    );
+    expect(renderDoctor(view)).to.match(/mode\s+unknown \(the gateway was not reached\)/);
+    expect(renderDoctor(view)).not.to.include('microservices');
   });
 });

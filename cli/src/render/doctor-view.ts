@@ -67,9 +67,18 @@ export function renderDoctor(view: DoctorJson): string {
     .map((row) => `  ${row.name}: ${row.remedy}`);
   return [
     `Gateway ${view.endpoint}`,
-    `  tier    ${view.tier}`,
-    `  config  ${view.configPath ?? '(built-in defaults)'}`,
-    `  mode    ${view.mode === 'all' ? 'monolithic (all services in one process)' : `microservices (this gateway: ${view.mode})`}`,
+    ...(view.mode === 'unknown'
+      ? [
+          // Not reached: tier and config are what this machine's own settings say, not the gateway's.
+          `  tier    ${view.tier} (from this machine's config; the gateway was not reached)`,
+          `  config  ${view.configPath ?? '(built-in defaults)'}`,
+          '  mode    unknown (the gateway was not reached)',
+        ]
+      : [
+          `  tier    ${view.tier}`,
+          `  config  ${view.configPath ?? '(built-in defaults)'}`,
+          `  mode    ${view.mode === 'all' ? 'monolithic (all services in one process)' : `microservices (this gateway: ${view.mode})`}`,
+        ]),
     `  overall ${statusMark(view.overall)}`,
     '',
     renderTable(
