@@ -184,6 +184,7 @@ export const gatewayModule: ServiceModule = {
               audit,
               logger: deps.logger,
               metrics: deps.metrics,
+              grantUsageFlushMs: config.grantUsageReportMs,
             });
           } catch (error) {
             if (!identity) {

@@ -57,6 +57,7 @@ export const configFileSchema = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     probeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
     shutdownTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000 },
+    grantUsageReportMs: { type: 'integer', minimum: 1000, maximum: 3600000 },
   },
 } as const;
 
@@ -74,4 +75,5 @@ export interface ConfigFile {
   logLevel?: string;
   probeTimeoutMs?: number;
   shutdownTimeoutMs?: number;
+  grantUsageReportMs?: number;
 }

@@ -71,6 +71,8 @@ export interface MosaicConfig {
   probeTimeoutMs: number;
   /** Deadline for draining in-flight calls and closing everything on SIGTERM. */
   shutdownTimeoutMs: number;
+  /** How often the gateway reports its grants' last use to the grants service (`last used`). */
+  grantUsageReportMs: number;
 }
 
 /** Default internal listener port of each service in microservices mode. */

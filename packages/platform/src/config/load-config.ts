@@ -99,6 +99,7 @@ export function loadConfig(options: LoadConfigOptions = {}): MosaicConfig {
     logLevel: env.MOSAIC_LOG_LEVEL ?? file.logLevel ?? 'info',
     probeTimeoutMs: file.probeTimeoutMs ?? 3000,
     shutdownTimeoutMs: file.shutdownTimeoutMs ?? 10000,
+    grantUsageReportMs: file.grantUsageReportMs ?? 30000,
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   GrantsServiceCreateEnrollmentTokenRequest,
   GrantsServiceCreateGrantRequest,
   GrantsServiceListGrantsRequest,
+  GrantsServiceRecordGrantUsageRequest,
   GrantsServiceRedeemEnrollmentTokenRequest,
   GrantsServiceRevokeGrantRequest,
   GrantsServiceRevokeGrantsForSubjectRequest,
@@ -69,6 +70,9 @@ const hostnamePattern = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9
 /** How long a redemption may hold its token while the CA signs. */
 const redeemLeaseMs = 60_000;
 const maxRateLimitRpm = 100_000;
+/** RecordGrantUsage: entries per call (the contract's bound), and how far ahead a gateway's clock may be. */
+const maxUsagesPerCall = 1000;
+const usageClockSkewMs = 60_000;
 
 /**
  * Grants and their lifecycle (SPEC §4), enrollment tokens, and redemption. Every status change is
@@ -424,8 +428,35 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
     }
   }
 
-  async recordGrantUsage(): Promise<never> {
-    throw new NotImplementedError('mosaic.federation.v1.GrantsService/RecordGrantUsage');
+  async recordGrantUsage(request: GrantsServiceRecordGrantUsageRequest) {
+    if (request.usages.length > maxUsagesPerCall) {
+      throw new MosaicError({
+        kind: 'invalid_argument',
+        message: `usages has ${request.usages.length} entries; at most ${maxUsagesPerCall} per call.`,
+        remedy: `Send them in batches of ${maxUsagesPerCall}.`,
+      });
+    }
+    const usages = request.usages.map((usage, index) => {
+      const grantId = requireUuid(usage.grantId, `usages[${index}].grant_id`);
+      if (!usage.lastUsedAt) {
+        throw new MosaicError({
+          kind: 'invalid_argument',
+          message: `usages[${index}].last_used_at is missing.`,
+          remedy: 'Give the time of the most recent federated request on the grant.',
+        });
+      }
+      const lastUsedAt = timestampDate(usage.lastUsedAt);
+      // A usage from the future would hide later real ones (last_used_at never moves back).
+      if (Number.isNaN(lastUsedAt.getTime()) || lastUsedAt.getTime() > Date.now() + usageClockSkewMs) {
+        throw new MosaicError({
+          kind: 'invalid_argument',
+          message: `usages[${index}].last_used_at (${usage.lastUsedAt.seconds} s) is not a time up to now.`,
+          remedy: 'Report the time a request was served; check the clocks of the gateway and grants hosts.',
+        });
+      }
+      return { grantId, lastUsedAt };
+    });
+    return { updatedCount: await this.deps.grants.recordUsage(usages) };
   }
 
   /**

@@ -39,6 +39,25 @@ export class GrantStore {
     return grantFromRow(rows[0]!);
   }
 
+  /**
+   * Moves last_used_at forward to each given time (never back: reports from several gateway
+   * replicas arrive in any order). Answers how many grants moved. Not a grant change: no
+   * generation is bumped, so the gateways' grant caches stay warm.
+   */
+  async recordUsage(usages: Array<{ grantId: string; lastUsedAt: Date }>): Promise<number> {
+    if (usages.length === 0) return 0;
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE grants g SET last_used_at = u.used_at
+         FROM (SELECT id, max(used_at) AS used_at
+                 FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, used_at) GROUP BY id) u
+        WHERE g.id = u.id AND (g.last_used_at IS NULL OR g.last_used_at < u.used_at)
+        RETURNING g.id`,
+      [usages.map((usage) => usage.grantId), usages.map((usage) => usage.lastUsedAt)],
+    );
+    return rows.length;
+  }
+
   async get(id: string, runner: Runner = this.dataSource): Promise<GrantRecord | null> {
     const rows = await queryRows(runner, 'SELECT * FROM grants WHERE id = $1', [id]);
     return rows[0] ? grantFromRow(rows[0]) : null;

@@ -21,6 +21,7 @@ import { federationAccess } from './federation-access.js';
 import { federationAudit } from './federation-audit.js';
 import { federationContextValues } from './federation-context.js';
 import { GrantAdmission } from './grant-admission.js';
+import { GrantUsageReporter } from './grant-usage.js';
 
 const policy = policyForService(FederationService, { kind: 'public' });
 /** SPEC §3: a CRL change reaches the handshake within 60 s even if the announcement is lost. */
@@ -56,6 +57,8 @@ export async function startFederationListener(deps: {
   audit: AuditEmitter;
   logger: Logger;
   metrics: Metrics;
+  /** How often grants' last use is reported to the grants service (default 30 s). */
+  grantUsageFlushMs?: number;
 }): Promise<FederationListener> {
   const { bundle } = await deps.ca.getBundle({});
   const roots = (bundle?.roots ?? []).map((root) => root.certificatePem);
@@ -65,6 +68,11 @@ export async function startFederationListener(deps: {
     cert: deps.identity.certificateChainPem,
     ca: roots,
     crl: crl.crlPem,
+  });
+  const usage = new GrantUsageReporter({
+    grants: deps.grants,
+    logger: deps.logger,
+    ...(deps.grantUsageFlushMs ? { flushMs: deps.grantUsageFlushMs } : {}),
   });
   const listener = await startHttpListener({
     name: 'federation',
@@ -91,6 +99,7 @@ export async function startFederationListener(deps: {
             rateLimiter: deps.rateLimiter,
             generations: deps.generations,
           }),
+          usage,
         ),
       ],
     }),
@@ -129,6 +138,8 @@ export async function startFederationListener(deps: {
       clearInterval(timer);
       await unsubscribe();
       await listener.close(deadlineMs);
+      // After the last request: its use is reported too.
+      await usage.close();
     },
   };
 }
