@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { cleanEnv, runCli } from '../../test/support/mosaic-process.js';
-import { startStack, type TestStack } from '../../test/support/stack.js';
+import { createGrantFor, startStack, type TestStack } from '../../test/support/stack.js';
 import type { GrantRevokedJson } from '../src/render/grant-view.js';
 
 describe('mosaic federation grant revoke against a gateway (CLI process, two stacks)', function () {
@@ -16,14 +16,11 @@ describe('mosaic federation grant revoke against a gateway (CLI process, two sta
   });
 
   it('a second revoke says the grant was already revoked and keeps the first reason; the first put the certificate on the CRL', async () => {
-    const { user } = await b.admin.createUser({ username: 'frank' });
-    const created = await b.admin.createGrant({
-      subjectUserId: user!.id,
-      requestingServer: '127.0.0.2',
-      scopeJson: '{"resources":["tasks"]}',
+    const { grantId, enrollmentUrl } = await createGrantFor(b, {
+      peerHost: '127.0.0.2',
+      scope: { resources: ['tasks'] },
     });
-    await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
-    const grantId = created.grant!.id;
+    await a.admin.addPeer({ enrollmentUrl });
     const { grant } = await b.admin.getGrant({ grantId });
     const env = cleanEnv({ MOSAIC_ENDPOINT: b.running.adminUrl!, MOSAIC_TOKEN: b.adminToken });
 

@@ -6,7 +6,7 @@ import { GrantsServiceRecordGrantUsageRequestSchema } from '@mosaic/contracts/v1
 import { createServiceDataSource, isMosaicError } from '@mosaic/platform';
 import { expect } from 'chai';
 import { federationClient, peerCredentials } from '../../../test/support/federation-client.js';
-import { startStack, type TestStack } from '../../../test/support/stack.js';
+import { createGrantFor, startStack, type TestStack } from '../../../test/support/stack.js';
 import { GrantsApi, type GrantsApiDeps } from '../src/api/grants-api.js';
 import { GrantStore } from '../src/store/grant-store.js';
 
@@ -27,14 +27,11 @@ describe("a grant's last use (two stacks: A 127.0.0.2, B 127.0.0.3)", function (
   });
 
   it('is reported by the gateway after federated requests, and only ever moves forward', async () => {
-    const { user } = await b.admin.createUser({ username: 'ivan' });
-    const created = await b.admin.createGrant({
-      subjectUserId: user!.id,
-      requestingServer: '127.0.0.2',
-      scopeJson: '{"resources":["tasks"]}',
+    const { grantId, enrollmentUrl } = await createGrantFor(b, {
+      peerHost: '127.0.0.2',
+      scope: { resources: ['tasks'] },
     });
-    const grantId = created.grant!.id;
-    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    const { peer } = await a.admin.addPeer({ enrollmentUrl });
     expect((await b.admin.getGrant({ grantId })).grant!.lastUsedAt).to.equal(undefined);
 
     const before = Date.now();

@@ -1,36 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import tls from 'node:tls';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
-import {
-  type ClientCredentials,
-  federationClient,
-  peerCredentials,
-} from '../../../../test/support/federation-client.js';
-import { startStack, type TestStack } from '../../../../test/support/stack.js';
-
-/** How a fresh TLS connection with these credentials ends: 'completed' or the error's code. */
-function handshake(credentials: ClientCredentials): Promise<string> {
-  const url = new URL(credentials.baseUrl);
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host: url.hostname,
-      port: Number(url.port),
-      ca: credentials.caPem,
-      cert: credentials.certPem,
-      key: credentials.keyPem,
-      ALPNProtocols: ['h2'],
-      maxVersion: 'TLSv1.2',
-    });
-    socket.on('secureConnect', () => {
-      socket.end();
-      resolve('completed');
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
+import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
+import { createGrantFor, startStack, type TestStack } from '../../../../test/support/stack.js';
+import { handshake } from '../../../../test/support/tls-handshake.js';
 
 describe('access rule: a client certificate that expires while its connection is open (two stacks)', function () {
   this.timeout(60_000);
@@ -50,13 +25,11 @@ describe('access rule: a client certificate that expires while its connection is
   });
 
   it('the open connection is refused at its next request (403 certificate_expired); a new one fails the handshake', async () => {
-    const { user } = await b.admin.createUser({ username: 'erin' });
-    const created = await b.admin.createGrant({
-      subjectUserId: user!.id,
-      requestingServer: '127.0.0.2',
-      scopeJson: '{"resources":["tasks"]}',
+    const { enrollmentUrl } = await createGrantFor(b, {
+      peerHost: '127.0.0.2',
+      scope: { resources: ['tasks'] },
     });
-    const { peer } = await a.admin.addPeer({ enrollmentUrl: created.enrollmentUrl });
+    const { peer } = await a.admin.addPeer({ enrollmentUrl });
     const credentials = await peerCredentials(a, peer!.id);
     const notAfter = new Date(new X509Certificate(credentials.certPem).validTo);
     expect(notAfter.getTime() - Date.now()).to.be.within(0, lifetimeSeconds * 1000);

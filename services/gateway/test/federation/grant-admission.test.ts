@@ -165,6 +165,21 @@ describe('access rule step 5: the resource must be granted and not excluded', ()
   });
 });
 
+/**
+ * Admission against these Valkey adapters and a grants service nobody serves: port 9 (discard) on
+ * loopback, where nothing listens, so every call to it is refused by the kernel.
+ */
+function admissionWithoutGrants(adapters: ReturnType<typeof createBullmqAdapters>): GrantAdmission {
+  return new GrantAdmission({
+    grants: createClient(
+      GrantsService,
+      createConnectTransport({ baseUrl: 'http://127.0.0.1:9', httpVersion: '1.1' }),
+    ),
+    rateLimiter: adapters.rateLimiter,
+    generations: adapters.generations,
+  });
+}
+
 describe('access rule steps 3–4 while Valkey is away', () => {
   it('refuses a request with unavailable (503, overloaded) within the bound instead of holding it', async () => {
     const relay = await startValkeyRelay();
@@ -176,16 +191,8 @@ describe('access rule steps 3–4 while Valkey is away', () => {
       requestPathTimeoutMs: 300,
       logger: createLogger({ service: 'grant-admission-test', level: 'silent' }),
     });
-    // Never reached: the grant's generation marker is read from Valkey before the grant is fetched.
-    const grants = createClient(
-      GrantsService,
-      createConnectTransport({ baseUrl: 'http://127.0.0.1:9', httpVersion: '1.1' }),
-    );
-    const admission = new GrantAdmission({
-      grants,
-      rateLimiter: adapters.rateLimiter,
-      generations: adapters.generations,
-    });
+    // The grants service is never reached: the grant's generation marker is read from Valkey first.
+    const admission = admissionWithoutGrants(adapters);
     const admitted = async () => (await settle(admission.admit(identity))).outcome;
     const expectRefused = (outcome: unknown) => {
       expect(outcome).to.be.instanceOf(MosaicError);
@@ -232,16 +239,7 @@ describe('access rule step 3 while the grants service is away', () => {
       connectionName: `test-${prefix}`,
       logger: createLogger({ service: 'grant-admission-test', level: 'silent' }),
     });
-    // Port 9 (discard) on loopback: nothing listens, so every call is refused by the kernel.
-    const grants = createClient(
-      GrantsService,
-      createConnectTransport({ baseUrl: 'http://127.0.0.1:9', httpVersion: '1.1' }),
-    );
-    const admission = new GrantAdmission({
-      grants,
-      rateLimiter: adapters.rateLimiter,
-      generations: adapters.generations,
-    });
+    const admission = admissionWithoutGrants(adapters);
     try {
       const { outcome } = await settle(admission.admit(identity));
       expect(outcome).to.be.instanceOf(MosaicError);

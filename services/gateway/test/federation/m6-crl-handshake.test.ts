@@ -1,4 +1,3 @@
-import tls from 'node:tls';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
@@ -8,27 +7,7 @@ import {
   peerCredentials,
 } from '../../../../test/support/federation-client.js';
 import { startStack, type TestStack } from '../../../../test/support/stack.js';
-
-/** Opens a TLS 1.2 connection with the credentials; resolves with how the handshake ended. */
-function handshake(credentials: ClientCredentials): Promise<'completed' | string> {
-  const url = new URL(credentials.baseUrl);
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host: url.hostname,
-      port: Number(url.port),
-      ca: credentials.caPem,
-      cert: credentials.certPem,
-      key: credentials.keyPem,
-      ALPNProtocols: ['h2'],
-      maxVersion: 'TLSv1.2',
-    });
-    socket.on('secureConnect', () => {
-      socket.end();
-      resolve('completed');
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
+import { handshake } from '../../../../test/support/tls-handshake.js';
 
 describe('M6 revocation at the TLS layer (two stacks)', function () {
   this.timeout(60_000);
