@@ -18,6 +18,7 @@ export class GrantUsageReporter {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
   private failedSince: number | undefined;
+  private closing = false;
 
   constructor(
     private readonly options: {
@@ -47,6 +48,7 @@ export class GrantUsageReporter {
   /** Stops the timer and sends what is left. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closing = true;
     await this.flush();
   }
 
@@ -67,6 +69,15 @@ export class GrantUsageReporter {
         this.failedSince = undefined;
       }
     } catch (error) {
+      if (this.closing) {
+        // At shutdown the grants service may be gone first (one process: its listener closes
+        // before the gateway); the last seconds of use are all that is lost.
+        this.options.logger.info(
+          { err: errorForLog(error), grants: batch.length },
+          'grant usage of the last moments not reported at shutdown',
+        );
+        return;
+      }
       for (const [grantId, atMs] of batch) this.used(grantId, atMs);
       // Once per outage, not once per flush.
       if (this.failedSince === undefined) {
