@@ -321,6 +321,30 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     expect(rows.map((row) => row.status)).to.deep.equal(['revoked', 'revoked']);
   });
 
+  it('deleting the subject user reports only the grants it revoked, not one revoked before', async () => {
+    const { user } = await stack.admin.createUser({ username: 'm6-2-carl' });
+    const grantIds: string[] = [];
+    for (const peer of ['127.0.0.2', '127.0.0.4']) {
+      const created = await stack.admin.createGrant({
+        subjectUserId: user!.id,
+        requestingServer: peer,
+        scopeJson: '{"resources":["notes"]}',
+      });
+      grantIds.push(created.grant!.id);
+    }
+    await stack.admin.revokeGrant({ grantId: grantIds[0]!, reason: 'earlier' });
+    const deleted = await stack.admin.deleteUser({ userId: user!.id });
+    expect([...deleted.revokedGrantIds]).to.deep.equal([grantIds[1]]);
+    const rows = await stack.db.query<{ status: string; revoke_reason: string }>(
+      'SELECT status, revoke_reason FROM grants.grants WHERE id = ANY($1) ORDER BY revoke_reason',
+      [grantIds],
+    );
+    expect(rows).to.deep.equal([
+      { status: 'revoked', revoke_reason: 'earlier' },
+      { status: 'revoked', revoke_reason: 'subject user deleted' },
+    ]);
+  });
+
   it('grant lifecycle and enrollment are in the audit log', async () => {
     const { grantId, enrollmentUrl } = await createGrantFor(stack, { peerHost: '127.0.0.2' });
     const { host, port, token } = enrollmentOrigin(enrollmentUrl);

@@ -398,7 +398,8 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
     // the CA did not confirm: revoking at the CA is idempotent, so a retry completes the job.
     const all = await this.deps.grants.allIdsForSubject(subject);
     for (const grantId of all) await this.revokeCertificatesOf(grantId, reason);
-    return { revokedGrantIds: all };
+    // What the contract promises: the grants this call revoked, not those revoked before it.
+    return { revokedGrantIds: newlyRevoked.map((grant) => grant.id) };
   }
 
   private async revokeCertificatesOf(grantId: string, reason: string): Promise<string[]> {
