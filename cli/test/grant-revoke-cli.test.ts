@@ -1,26 +1,15 @@
 import { expect } from 'chai';
 import { cleanEnv, runCli } from '../../test/support/mosaic-process.js';
-import { createGrantFor, startStack, type TestStack } from '../../test/support/stack.js';
+import { enrolledPeer, twoStacks } from '../../test/support/stack.js';
 import type { GrantRevokedJson } from '../src/render/grant-view.js';
 
 describe('mosaic federation grant revoke against a gateway (CLI process, two stacks)', function () {
   this.timeout(90_000);
-  let a: TestStack;
-  let b: TestStack;
-
-  before(async () => {
-    [a, b] = await Promise.all([startStack('127.0.0.2'), startStack('127.0.0.3')]);
-  });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const stacks = twoStacks();
 
   it('a second revoke says the grant was already revoked and keeps the first reason; the first put the certificate on the CRL', async () => {
-    const { grantId, enrollmentUrl } = await createGrantFor(b, {
-      peerHost: '127.0.0.2',
-      scope: { resources: ['tasks'] },
-    });
-    await a.admin.addPeer({ enrollmentUrl });
+    const { b } = stacks;
+    const { grantId } = await enrolledPeer(stacks);
     const { grant } = await b.admin.getGrant({ grantId });
     const env = cleanEnv({ MOSAIC_ENDPOINT: b.running.adminUrl!, MOSAIC_TOKEN: b.adminToken });
 

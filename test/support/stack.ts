@@ -37,14 +37,13 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startStack(
-  host: string,
-  options: {
-    tier?: 'federated' | 'standalone';
-    /** Settings over the loaded config, e.g. a client certificate lifetime of seconds. */
-    config?: Partial<MosaicConfig>;
-  } = {},
-): Promise<TestStack> {
+export interface StackOptions {
+  tier?: 'federated' | 'standalone';
+  /** Settings over the loaded config, e.g. a client certificate lifetime of seconds. */
+  config?: Partial<MosaicConfig>;
+}
+
+export async function startStack(host: string, options: StackOptions = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const dataDir = await tempDir();
   const prefix = randomPrefix();
@@ -112,6 +111,21 @@ export async function startStack(
   };
 }
 
+/**
+ * The requesting stack A (127.0.0.2) and the serving stack B (127.0.0.3) of the enclosing describe:
+ * started in its `before` hook, closed in its `after` hook. Read them inside the tests.
+ */
+export function twoStacks(options: { b?: StackOptions } = {}): { a: TestStack; b: TestStack } {
+  const stacks = {} as { a: TestStack; b: TestStack };
+  before(async () => {
+    [stacks.a, stacks.b] = await Promise.all([startStack('127.0.0.2'), startStack('127.0.0.3', options.b)]);
+  });
+  after(async () => {
+    await Promise.all([stacks.a?.close(), stacks.b?.close()]);
+  });
+  return stacks;
+}
+
 /** Creates a user on the stack and a grant for `peerHost` with the given scope; returns the URL. */
 export async function createGrantFor(
   stack: TestStack,
@@ -131,6 +145,19 @@ export async function createGrantFor(
     enrollmentUrl: created.enrollmentUrl,
     caFingerprint: created.caFingerprint,
   };
+}
+
+/** A grant on B for A (a new user of B; scope tasks unless given) and A's peer, enrolled with it. */
+export async function enrolledPeer(
+  stacks: { a: TestStack; b: TestStack },
+  scope: unknown = { resources: ['tasks'] },
+): Promise<{ userId: string; grantId: string; peerId: string }> {
+  const { userId, grantId, enrollmentUrl } = await createGrantFor(stacks.b, {
+    peerHost: stacks.a.host,
+    scope,
+  });
+  const { peer } = await stacks.a.admin.addPeer({ enrollmentUrl });
+  return { userId, grantId, peerId: peer!.id };
 }
 
 /** host:port of the enrollment listener, read from an enrollment URL. */

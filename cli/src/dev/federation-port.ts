@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { exitCodes } from '../base-command.js';
 import { DevError } from './dev-error.js';
+import { listenOnce } from './loopback.js';
 
 /**
  * The federation port of a demo gateway, the same on every run of one dir: the requesting gateway
@@ -35,16 +35,4 @@ async function assertFree(host: string, port: number, file: string): Promise<voi
       exit: exitCodes.unavailable,
     });
   }
-}
-
-/** Binds host:port, closes again, and answers the port that was bound. */
-function listenOnce(host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
-      const bound = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(bound));
-    });
-  });
 }

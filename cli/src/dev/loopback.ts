@@ -8,11 +8,7 @@ import { DevError } from './dev-error.js';
  */
 export async function assertCanListen(host: string, allHosts: readonly string[]): Promise<void> {
   try {
-    await new Promise<void>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen({ host, port: 0, exclusive: true }, () => server.close(() => resolve()));
-    });
+    await listenOnce(host, 0);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     const aliases = allHosts.map((address) => `sudo ifconfig lo0 alias ${address} up`).join(' && ');
@@ -25,4 +21,16 @@ export async function assertCanListen(host: string, allHosts: readonly string[])
       exit: exitCodes.unavailable,
     });
   }
+}
+
+/** Binds host:port, closes again, and answers the port that was bound (0: one the OS picked). */
+export function listenOnce(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      const bound = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(bound));
+    });
+  });
 }

@@ -65,20 +65,13 @@ export function renderDoctor(view: DoctorJson): string {
   const remedies = view.dependencies
     .filter((row) => row.status !== 'green' && row.remedy)
     .map((row) => `  ${row.name}: ${row.remedy}`);
+  const reached = view.mode !== 'unknown';
   return [
     `Gateway ${view.endpoint}`,
-    ...(view.mode === 'unknown'
-      ? [
-          // Not reached: tier and config are what this machine's own settings say, not the gateway's.
-          `  tier    ${view.tier} (from this machine's config; the gateway was not reached)`,
-          `  config  ${view.configPath ?? '(built-in defaults)'}`,
-          '  mode    unknown (the gateway was not reached)',
-        ]
-      : [
-          `  tier    ${view.tier}`,
-          `  config  ${view.configPath ?? '(built-in defaults)'}`,
-          `  mode    ${view.mode === 'all' ? 'monolithic (all services in one process)' : `microservices (this gateway: ${view.mode})`}`,
-        ]),
+    // Not reached: tier and config are what this machine's own settings say, not the gateway's.
+    `  tier    ${view.tier}${reached ? '' : " (from this machine's config; the gateway was not reached)"}`,
+    `  config  ${view.configPath ?? '(built-in defaults)'}`,
+    `  mode    ${!reached ? 'unknown (the gateway was not reached)' : view.mode === 'all' ? 'monolithic (all services in one process)' : `microservices (this gateway: ${view.mode})`}`,
     `  overall ${statusMark(view.overall)}`,
     '',
     renderTable(

@@ -184,7 +184,7 @@ export const gatewayModule: ServiceModule = {
               audit,
               logger: deps.logger,
               metrics: deps.metrics,
-              grantUsageFlushMs: config.grantUsageReportMs,
+              grantUsageReportMs: config.grantUsageReportMs,
             });
           } catch (error) {
             if (!identity) {

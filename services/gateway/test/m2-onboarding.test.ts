@@ -301,8 +301,9 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
     expect(check.output).to.include('certificate revoked');
   });
 
-  it("M6-2: deleting the subject user revokes all of that user's grants", async () => {
-    const { user } = await stack.admin.createUser({ username: 'm6-2-bob' });
+  /** A new user on the stack, the subject of two grants (for two requesting gateways). */
+  async function subjectOfTwoGrants(username: string): Promise<{ userId: string; grantIds: string[] }> {
+    const { user } = await stack.admin.createUser({ username });
     const grantIds: string[] = [];
     for (const peer of ['127.0.0.2', '127.0.0.4']) {
       const created = await stack.admin.createGrant({
@@ -312,7 +313,12 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
       });
       grantIds.push(created.grant!.id);
     }
-    const deleted = await stack.admin.deleteUser({ userId: user!.id });
+    return { userId: user!.id, grantIds };
+  }
+
+  it("M6-2: deleting the subject user revokes all of that user's grants", async () => {
+    const { userId, grantIds } = await subjectOfTwoGrants('m6-2-bob');
+    const deleted = await stack.admin.deleteUser({ userId });
     expect([...deleted.revokedGrantIds].sort()).to.deep.equal([...grantIds].sort());
     const rows = await stack.db.query<{ status: string }>(
       'SELECT status FROM grants.grants WHERE id = ANY($1)',
@@ -322,18 +328,9 @@ describe('M2 onboarding on one serving gateway (integration)', function () {
   });
 
   it('deleting the subject user reports only the grants it revoked, not one revoked before', async () => {
-    const { user } = await stack.admin.createUser({ username: 'm6-2-carl' });
-    const grantIds: string[] = [];
-    for (const peer of ['127.0.0.2', '127.0.0.4']) {
-      const created = await stack.admin.createGrant({
-        subjectUserId: user!.id,
-        requestingServer: peer,
-        scopeJson: '{"resources":["notes"]}',
-      });
-      grantIds.push(created.grant!.id);
-    }
+    const { userId, grantIds } = await subjectOfTwoGrants('m6-2-carl');
     await stack.admin.revokeGrant({ grantId: grantIds[0]!, reason: 'earlier' });
-    const deleted = await stack.admin.deleteUser({ userId: user!.id });
+    const deleted = await stack.admin.deleteUser({ userId });
     expect([...deleted.revokedGrantIds]).to.deep.equal([grantIds[1]]);
     const rows = await stack.db.query<{ status: string; revoke_reason: string }>(
       'SELECT status, revoke_reason FROM grants.grants WHERE id = ANY($1) ORDER BY revoke_reason',

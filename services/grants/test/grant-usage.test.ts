@@ -6,36 +6,22 @@ import { GrantsServiceRecordGrantUsageRequestSchema } from '@mosaic/contracts/v1
 import { createServiceDataSource, isMosaicError } from '@mosaic/platform';
 import { expect } from 'chai';
 import { federationClient, peerCredentials } from '../../../test/support/federation-client.js';
-import { createGrantFor, startStack, type TestStack } from '../../../test/support/stack.js';
+import { enrolledPeer, twoStacks } from '../../../test/support/stack.js';
 import { GrantsApi, type GrantsApiDeps } from '../src/api/grants-api.js';
 import { GrantStore } from '../src/store/grant-store.js';
 
 describe("a grant's last use (two stacks: A 127.0.0.2, B 127.0.0.3)", function () {
   this.timeout(60_000);
-  let a: TestStack;
-  let b: TestStack;
-
-  before(async () => {
-    [a, b] = await Promise.all([
-      startStack('127.0.0.2'),
-      // Reports every second instead of every 30, so the test need not wait long.
-      startStack('127.0.0.3', { config: { grantUsageReportMs: 1000 } }),
-    ]);
-  });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  // B reports grants' last use every second instead of every 30, so the test need not wait long.
+  const stacks = twoStacks({ b: { config: { grantUsageReportMs: 1000 } } });
 
   it('is reported by the gateway after federated requests, and only ever moves forward', async () => {
-    const { grantId, enrollmentUrl } = await createGrantFor(b, {
-      peerHost: '127.0.0.2',
-      scope: { resources: ['tasks'] },
-    });
-    const { peer } = await a.admin.addPeer({ enrollmentUrl });
+    const { a, b } = stacks;
+    const { grantId, peerId } = await enrolledPeer(stacks);
     expect((await b.admin.getGrant({ grantId })).grant!.lastUsedAt).to.equal(undefined);
 
     const before = Date.now();
-    await federationClient(await peerCredentials(a, peer!.id)).list({ resource: Resource.TASKS });
+    await federationClient(await peerCredentials(a, peerId)).list({ resource: Resource.TASKS });
     let lastUsedAt: Date | undefined;
     for (let waited = 0; waited < 10_000 && !lastUsedAt; waited += 100) {
       const stamp = (await b.admin.getGrant({ grantId })).grant!.lastUsedAt;

@@ -65,10 +65,10 @@ async function verifyBearer(
     throw new ConnectError(messages.invalid, Code.Unauthenticated);
   // A valid token of this gateway for the other API: the caller is known, the API is not theirs.
   if (payload.scope !== scope) {
-    throw new ConnectError(
-      payload.scope === 'admin' || payload.scope === 'user' ? messages.otherScope : messages.invalid,
-      payload.scope === 'admin' || payload.scope === 'user' ? Code.PermissionDenied : Code.Unauthenticated,
-    );
+    const otherApi = payload.scope === 'admin' || payload.scope === 'user';
+    throw otherApi
+      ? new ConnectError(messages.otherScope, Code.PermissionDenied)
+      : new ConnectError(messages.invalid, Code.Unauthenticated);
   }
   return payload as JWTPayload & { sub: string; jti: string; exp: number };
 }

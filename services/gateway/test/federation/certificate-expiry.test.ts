@@ -4,33 +4,18 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
 import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
-import { createGrantFor, startStack, type TestStack } from '../../../../test/support/stack.js';
+import { enrolledPeer, twoStacks } from '../../../../test/support/stack.js';
 import { handshake } from '../../../../test/support/tls-handshake.js';
 
 describe('access rule: a client certificate that expires while its connection is open (two stacks)', function () {
   this.timeout(60_000);
   // B issues client certificates that live 4 seconds, so one expires during the test.
   const lifetimeSeconds = 4;
-  let a: TestStack;
-  let b: TestStack;
-
-  before(async () => {
-    [a, b] = await Promise.all([
-      startStack('127.0.0.2'),
-      startStack('127.0.0.3', { config: { clientCertLifetimeDays: lifetimeSeconds / 86_400 } }),
-    ]);
-  });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const stacks = twoStacks({ b: { config: { clientCertLifetimeDays: lifetimeSeconds / 86_400 } } });
 
   it('the open connection is refused at its next request (403 certificate_expired); a new one fails the handshake', async () => {
-    const { enrollmentUrl } = await createGrantFor(b, {
-      peerHost: '127.0.0.2',
-      scope: { resources: ['tasks'] },
-    });
-    const { peer } = await a.admin.addPeer({ enrollmentUrl });
-    const credentials = await peerCredentials(a, peer!.id);
+    const { peerId } = await enrolledPeer(stacks);
+    const credentials = await peerCredentials(stacks.a, peerId);
     const notAfter = new Date(new X509Certificate(credentials.certPem).validTo);
     expect(notAfter.getTime() - Date.now()).to.be.within(0, lifetimeSeconds * 1000);
 

@@ -5,21 +5,14 @@ import { QueryService, QueryVerb, SignalKind, SourceStatus } from '@mosaic/contr
 import { expect } from 'chai';
 import { bearerClient } from '../../../../test/support/bearer-client.js';
 import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
-import { startStack, type TestStack } from '../../../../test/support/stack.js';
+import { twoStacks } from '../../../../test/support/stack.js';
 
 describe('M4-6 / AC-6 rate limiting across the boundary (two stacks)', function () {
   this.timeout(90_000);
-  let a: TestStack;
-  let b: TestStack;
-
-  before(async () => {
-    [a, b] = await Promise.all([startStack('127.0.0.2'), startStack('127.0.0.3')]);
-  });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const stacks = twoStacks();
 
   it('M4-6 / AC-6: the 61st request within 60 s answers 429 with Retry-After; the client backs off and succeeds after', async () => {
+    const { a, b } = stacks;
     const home = (await a.admin.createUser({ username: 'hal-home' })).user!.id;
     const { user } = await b.admin.createUser({ username: 'hal' });
     const created = await b.admin.createGrant({

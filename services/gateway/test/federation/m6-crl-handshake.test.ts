@@ -1,27 +1,16 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Resource } from '@mosaic/contracts/v1/common_pb';
 import { expect } from 'chai';
-import {
-  type ClientCredentials,
-  federationClient,
-  peerCredentials,
-} from '../../../../test/support/federation-client.js';
-import { startStack, type TestStack } from '../../../../test/support/stack.js';
+import { federationClient, peerCredentials } from '../../../../test/support/federation-client.js';
+import { twoStacks } from '../../../../test/support/stack.js';
 import { handshake } from '../../../../test/support/tls-handshake.js';
 
 describe('M6 revocation at the TLS layer (two stacks)', function () {
   this.timeout(60_000);
-  let a: TestStack;
-  let b: TestStack;
-
-  before(async () => {
-    [a, b] = await Promise.all([startStack('127.0.0.2'), startStack('127.0.0.3')]);
-  });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const stacks = twoStacks();
 
   it('M6-4: a certificate in the CRL is rejected in the handshake even while time-valid; open connections get 403', async () => {
+    const { a, b } = stacks;
     const { user } = await b.admin.createUser({ username: 'carol' });
     const created = await b.admin.createGrant({
       subjectUserId: user!.id,

@@ -57,8 +57,8 @@ export async function startFederationListener(deps: {
   audit: AuditEmitter;
   logger: Logger;
   metrics: Metrics;
-  /** How often grants' last use is reported to the grants service (default 30 s). */
-  grantUsageFlushMs?: number;
+  /** How often grants' last use is reported to the grants service (config grantUsageReportMs). */
+  grantUsageReportMs: number;
 }): Promise<FederationListener> {
   const { bundle } = await deps.ca.getBundle({});
   const roots = (bundle?.roots ?? []).map((root) => root.certificatePem);
@@ -72,7 +72,7 @@ export async function startFederationListener(deps: {
   const usage = new GrantUsageReporter({
     grants: deps.grants,
     logger: deps.logger,
-    ...(deps.grantUsageFlushMs ? { flushMs: deps.grantUsageFlushMs } : {}),
+    flushMs: deps.grantUsageReportMs,
   });
   const listener = await startHttpListener({
     name: 'federation',

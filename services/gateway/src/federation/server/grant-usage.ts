@@ -5,7 +5,6 @@ import { errorForLog, type Logger } from '@mosaic/platform';
 
 /** The contract's bound on one RecordGrantUsage call. */
 const usagesPerCall = 1000;
-export const grantUsageFlushMs = 30_000;
 
 /**
  * Keeps each grant's last federated request and reports them to the grants service in batches
@@ -17,17 +16,19 @@ export class GrantUsageReporter {
   private pending = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
-  private failedSince: number | undefined;
+  /** A report failed and no report has succeeded since (one warning per outage). */
+  private failing = false;
   private closing = false;
 
   constructor(
     private readonly options: {
       grants: Client<typeof GrantsService>;
       logger: Logger;
-      flushMs?: number;
+      /** How often pending uses are reported (config grantUsageReportMs). */
+      flushMs: number;
     },
   ) {
-    this.timer = setInterval(() => void this.flush(), options.flushMs ?? grantUsageFlushMs);
+    this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
 
@@ -64,9 +65,9 @@ export class GrantUsageReporter {
             .map(([grantId, atMs]) => ({ grantId, lastUsedAt: timestampFromMs(atMs) })),
         });
       }
-      if (this.failedSince !== undefined) {
+      if (this.failing) {
         this.options.logger.info({ grants: batch.length }, 'grant usage reported again');
-        this.failedSince = undefined;
+        this.failing = false;
       }
     } catch (error) {
       if (this.closing) {
@@ -80,8 +81,8 @@ export class GrantUsageReporter {
       }
       for (const [grantId, atMs] of batch) this.used(grantId, atMs);
       // Once per outage, not once per flush.
-      if (this.failedSince === undefined) {
-        this.failedSince = Date.now();
+      if (!this.failing) {
+        this.failing = true;
         this.options.logger.warn(
           { err: errorForLog(error), grants: this.pending.size },
           "grant usage not reported (grants' last used stays behind); kept for the next report",
