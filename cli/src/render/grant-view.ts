@@ -257,12 +257,12 @@ export function enrollmentUrlJson(grantId: string, response: CreateEnrollmentUrl
   };
 }
 
-export function grantRevokedJson(response: RevokeGrantResponse, alreadyRevoked: boolean): GrantRevokedJson {
+export function grantRevokedJson(response: RevokeGrantResponse): GrantRevokedJson {
   return {
     version: 1,
     grant: grantJson(required(response.grant, 'grant')),
     revokedSerialNumbers: [...response.revokedSerialNumbers],
-    alreadyRevoked,
+    alreadyRevoked: response.alreadyRevoked,
   };
 }
 

@@ -180,6 +180,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       revoked_at: new Date(),
       revoke_reason: reason,
     });
+    const alreadyRevoked = grant === null;
     await this.changed(grantId);
     if (grant) {
       // Audited at the moment it takes effect, whatever happens at the CA next.
@@ -197,7 +198,7 @@ export class GrantsApi implements ServiceImpl<typeof GrantsService> {
       grant = current;
     }
     const revokedSerialNumbers = await this.revokeCertificatesOf(grantId, reason);
-    return { grant: grantToProto(grant), revokedSerialNumbers };
+    return { grant: grantToProto(grant), revokedSerialNumbers, alreadyRevoked };
   }
 
   async suspendGrant(request: GrantsServiceSuspendGrantRequest) {

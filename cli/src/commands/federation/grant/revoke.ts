@@ -1,4 +1,3 @@
-import { GrantStatus } from '@mosaic/contracts/v1/common_pb';
 import { Args, Flags } from '@oclif/core';
 import { AdminCommand } from '../../../admin-command.js';
 import { type GrantRevokedJson, grantRevokedJson, renderGrantRevoked } from '../../../render/grant-view.js';
@@ -21,14 +20,10 @@ export default class FederationGrantRevoke extends AdminCommand<typeof Federatio
 
   async run(): Promise<GrantRevokedJson> {
     const request = revokeGrantRequest({ grantId: this.args.id, reason: this.flags.reason });
-    const client = this.adminClient();
-    const { view } = await this.withSpinner(`Revoking grant ${request.grantId}`, async () => {
-      // Revoking again is allowed (it completes a revocation the CA did not confirm), but it must
-      // say so rather than read like a first revocation.
-      const before = await client.getGrant({ grantId: request.grantId });
-      const alreadyRevoked = before.grant?.status === GrantStatus.REVOKED;
-      return { view: grantRevokedJson(await client.revokeGrant(request), alreadyRevoked) };
-    });
+    const response = await this.withSpinner(`Revoking grant ${request.grantId}`, () =>
+      this.adminClient().revokeGrant(request),
+    );
+    const view = grantRevokedJson(response);
     if (!this.jsonEnabled()) this.log(renderGrantRevoked(view, this.flags.reason));
     return view;
   }
